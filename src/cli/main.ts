@@ -1,0 +1,77 @@
+/**
+ * The CLI entry: commander wiring only. Start-up loads commander and the command definitions;
+ * each command imports the modules that do its work when it runs, so `bindery --help` stays fast.
+ */
+import { Command, CommanderError } from "commander";
+import { BinderyError, ExitCode } from "../evidence/errors.js";
+import { TOOL_VERSION } from "../evidence/tool.js";
+import { registerChecksums } from "./checksums.js";
+import { registerHash } from "./hash.js";
+import { reportError } from "./output.js";
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   ok
+  1   verification failed: the evidence says no (every finding is listed)
+  2   usage: unknown command or option, missing argument
+  3   bad input: a missing or malformed file, an unsafe path
+  4   remote: a network or platform error
+  70  internal: a bug in bindery (rerun with BINDERY_DEBUG=1 and report it)
+
+Every command takes --json (one JSON document on stdout) and --quiet.
+Docs: docs/commands/, docs/exit-codes.md.
+`;
+
+export function buildProgram(): Command {
+  const program = new Command("bindery")
+    .description("Cut evidence-bound releases of machine-learning work: checksummed packages, plans, proof.")
+    .version(TOOL_VERSION, "-V, --version", "print the bindery version")
+    .helpOption("-h, --help", "show help for a command")
+    .addHelpText("after", EXIT_CODES_HELP)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    // Commander's own error text is replaced by ours (same words, our format and exit code).
+    .configureOutput({ outputError: () => undefined });
+  registerChecksums(program);
+  registerHash(program);
+  return program;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    process.exitCode = handleParseError(error, argv, program);
+  }
+}
+
+function handleParseError(error: unknown, argv: readonly string[], program: Command): number {
+  const flags = { json: argv.includes("--json") };
+  if (!(error instanceof CommanderError)) return reportError("bindery", error, flags);
+  // --help and --version end parsing with exit code 0; help shown for a bare noun is usage.
+  if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.ok;
+  if (error.code === "commander.help") return ExitCode.usage;
+  const message = error.message.replace(/^error: /, "");
+  const command = commandPath(program, argv);
+  return reportError(
+    command,
+    new BinderyError("USAGE", message.endsWith(".") ? message : `${message}.`, {
+      hint: `Run \`${command} --help\` for usage.`,
+    }),
+    flags,
+  );
+}
+
+/** The deepest known command the argv names (`bindery checksums verify`), for messages and hints. */
+function commandPath(program: Command, argv: readonly string[]): string {
+  const words = [program.name()];
+  let current = program;
+  for (const arg of argv.slice(2)) {
+    const sub = current.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    words.push(sub.name());
+    current = sub;
+  }
+  return words.join(" ");
+}

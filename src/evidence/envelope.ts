@@ -1,0 +1,110 @@
+/**
+ * The report envelope every generated report shares: what wrote it and when, with which tool,
+ * from which inputs (by identity), whether fixture evidence was allowed, and one sentence on what
+ * the report does not prove.
+ */
+import { z } from "zod";
+import { defineArtifact, readArtifact, SEMVER, type ArtifactDefinition, type Migration } from "./artifact.js";
+import { writeFileAtomic } from "./atomic.js";
+import { prettyJson } from "./canonical-json.js";
+import { BinderyError } from "./errors.js";
+import { identityOfBytes, rootedIdentitySchema, type Identity, type RootedIdentity } from "./identity.js";
+import { generatorProblem } from "./rules/generator.js";
+import { generatedAt, UTC_TIMESTAMP } from "./time.js";
+import { TOOL_NAME, TOOL_VERSION } from "./tool.js";
+
+export const envelopeShape = {
+  schema_version: z.string().regex(SEMVER, "must be a semver version"),
+  generated_by: z.string().min(1),
+  generated_at: z.string().regex(UTC_TIMESTAMP, "must be a UTC timestamp like 2026-01-31T12:00:00Z"),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  inputs: z.array(rootedIdentitySchema),
+  fixture: z.boolean(),
+  claim_boundary: z.string().min(1),
+  required_extensions: z.array(z.string()).optional(),
+};
+export const envelopeSchema = z.object(envelopeShape);
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+export interface ReportDefinition<Body extends z.ZodRawShape>
+  extends ArtifactDefinition<z.ZodObject<typeof envelopeShape & Body>> {
+  /** The command that writes it, e.g. `bindery dataset package`. */
+  generatedBy: string;
+  /** The default claim-boundary sentence. */
+  claimBoundary: string;
+}
+
+export function defineReport<Body extends z.ZodRawShape>(options: {
+  name: string;
+  generatedBy: string;
+  schemaVersion: string;
+  claimBoundary: string;
+  body: Body;
+  extensions?: readonly string[];
+  migrations?: Readonly<Record<number, Migration>>;
+}): ReportDefinition<Body> {
+  if (!/^bindery( [a-z][a-z0-9-]*)+$/.test(options.generatedBy)) {
+    throw new BinderyError("INTERNAL", `generatedBy must name a bindery command, not ${options.generatedBy}.`);
+  }
+  const schema = z.object({ ...envelopeShape, ...options.body });
+  return {
+    ...defineArtifact({
+      name: options.name,
+      schemaVersion: options.schemaVersion,
+      schema,
+      ...(options.extensions ? { extensions: options.extensions } : {}),
+      ...(options.migrations ? { migrations: options.migrations } : {}),
+    }),
+    generatedBy: options.generatedBy,
+    claimBoundary: options.claimBoundary,
+  };
+}
+
+export type ReportOf<D> = D extends ReportDefinition<infer Body> ? z.output<z.ZodObject<typeof envelopeShape & Body>> : never;
+
+/** Builds a report: the envelope filled in, the whole validated (a failure here is a bindery bug). */
+export function buildReport<Body extends z.ZodRawShape>(
+  definition: ReportDefinition<Body>,
+  options: {
+    inputs: readonly RootedIdentity[];
+    body: z.input<z.ZodObject<Body>>;
+    fixture?: boolean;
+    claimBoundary?: string;
+    env?: NodeJS.ProcessEnv;
+  },
+): z.output<z.ZodObject<typeof envelopeShape & Body>> {
+  const report = {
+    schema_version: definition.schemaVersion,
+    generated_by: definition.generatedBy,
+    generated_at: generatedAt(options.env),
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    inputs: [...options.inputs],
+    fixture: options.fixture ?? false,
+    claim_boundary: options.claimBoundary ?? definition.claimBoundary,
+    ...options.body,
+  };
+  const result = definition.schema.safeParse(report);
+  if (!result.success) {
+    throw new BinderyError("INTERNAL", `bindery built an invalid ${definition.name}: ${result.error.message}`);
+  }
+  return result.data;
+}
+
+/** Writes a report atomically in the stable pretty form; returns the identity of the bytes written. */
+export async function writeReport(file: string, report: Envelope, name: string): Promise<Identity> {
+  const text = prettyJson(report);
+  await writeFileAtomic(file, text);
+  return identityOfBytes(name, text);
+}
+
+/** Reads a report: loader contract, schema re-validation, and its generator checked. */
+export async function readReport<Body extends z.ZodRawShape>(
+  definition: ReportDefinition<Body>,
+  file: string,
+  shown: string = file,
+): Promise<{ value: z.output<z.ZodObject<typeof envelopeShape & Body>>; bytes: Buffer }> {
+  const read = await readArtifact(definition, file, shown);
+  const problem = generatorProblem(read.value, definition.generatedBy);
+  if (problem) throw new BinderyError("FOREIGN_GENERATOR", `${shown}: ${problem}`);
+  return read;
+}

@@ -1,0 +1,124 @@
+/**
+ * One error class for the whole tool, with a stable code and a documented exit code.
+ *
+ * Exit codes are a public contract (docs/exit-codes.md):
+ *   0 ok · 1 verification failed · 2 usage · 3 bad input · 4 remote · 70 internal bug.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  verificationFailed: 1,
+  usage: 2,
+  badInput: 3,
+  remote: 4,
+  internal: 70,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * Every stable code bindery emits, as an error or as a verifier finding, with the exit code it
+ * maps to when it ends a command and one line of meaning. docs/exit-codes.md lists them all (a
+ * test keeps the two in step).
+ */
+export const errorCodes = {
+  USAGE: [ExitCode.usage, "the command line is wrong: unknown command or option, missing argument"],
+  INPUT_NOT_FOUND: [ExitCode.badInput, "a file or directory named on the command line does not exist"],
+  INPUT_INVALID: [ExitCode.badInput, "an input file is malformed or fails its schema"],
+  SCHEMA_COMPAT: [ExitCode.badInput, "an artifact's schema_version MAJOR or a required extension is not supported"],
+  PRIVATE_PATH: [ExitCode.badInput, "an absolute path, home directory or temp directory where a public-safe path is required"],
+  UNSAFE_PATH: [ExitCode.badInput, "a path with `..`, a backslash, a NUL or control character, or a name that is not NFC"],
+  SYMLINK_ESCAPE: [ExitCode.badInput, "a symbolic link resolves outside the directory being walked, dangles, or loops"],
+  SPECIAL_FILE: [ExitCode.badInput, "a FIFO, socket or device file inside a directory being walked"],
+  MALFORMED_SUMS_LINE: [ExitCode.verificationFailed, "a SHA256SUMS line is not in GNU coreutils format"],
+  BAD_DIGEST: [ExitCode.verificationFailed, "a digest is not 64 hexadecimal characters"],
+  DUPLICATE_PATH: [ExitCode.verificationFailed, "the same path is listed twice"],
+  CHECKSUM_MISMATCH: [ExitCode.verificationFailed, "a file's SHA-256 differs from the one its checksum file records"],
+  IDENTITY_MISMATCH: [ExitCode.verificationFailed, "a file's sha256 or size differs from the identity that names it"],
+  MISSING_FILE: [ExitCode.verificationFailed, "a listed file is not present"],
+  EXTRA_FILE: [ExitCode.verificationFailed, "a present file is not listed"],
+  STALE_RENDER: [ExitCode.verificationFailed, "a derived file (card, report, draft) differs from its re-render"],
+  DISAGREEMENT: [ExitCode.verificationFailed, "a field that must agree across artifacts differs"],
+  FOREIGN_GENERATOR: [ExitCode.verificationFailed, "generated_by is missing or is not the expected bindery command"],
+  PLACEHOLDER_TEXT: [ExitCode.verificationFailed, "release text holds placeholder wording (TODO, TBD, lorem ipsum, ...)"],
+  VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
+  INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
+} as const satisfies Record<string, readonly [ExitCode, string]>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export function exitCodeOf(code: ErrorCode): ExitCode {
+  return errorCodes[code][0];
+}
+
+export interface BinderyErrorOptions {
+  /** Overrides the code's default exit code (e.g. a path rule broken inside evidence under verification is exit 1). */
+  exitCode?: ExitCode;
+  /** One sentence telling the user what to do next. */
+  hint?: string;
+  /** Every finding behind a verification failure, so the CLI can list them all. */
+  findings?: readonly Finding[];
+  cause?: unknown;
+}
+
+/** A finding of a verifier. Defined here (not in rules/) so errors can carry them without a cycle. */
+export interface Finding {
+  code: ErrorCode;
+  severity: "error" | "warning";
+  /** The file the finding is about, public-safe and relative to what was verified. */
+  path: string;
+  message: string;
+  /** A JSON pointer into the file, when the finding is about one field. */
+  field?: string;
+  /** A 1-based line number, when the finding is about one line of a text file. */
+  line?: number;
+}
+
+export class BinderyError extends Error {
+  override readonly name = "BinderyError";
+  readonly code: ErrorCode;
+  readonly exitCode: ExitCode;
+  readonly hint: string | undefined;
+  readonly findings: readonly Finding[];
+
+  constructor(code: ErrorCode, message: string, options: BinderyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.exitCode = options.exitCode ?? exitCodeOf(code);
+    this.hint = options.hint;
+    this.findings = options.findings ?? [];
+  }
+}
+
+export function isBinderyError(error: unknown): error is BinderyError {
+  return error instanceof BinderyError;
+}
+
+/** Node's own errors carry a `code` such as ENOENT; narrow to read it safely. */
+export function errnoCode(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === "string" ? code : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Turns a file-system error on a named input into a BinderyError, so a missing or unreadable
+ * file is a clean "bad input" and never a stack trace. `shown` is how the file is named to the
+ * user (as they gave it).
+ */
+export function inputError(error: unknown, shown: string, what = "file"): BinderyError {
+  if (isBinderyError(error)) return error;
+  switch (errnoCode(error)) {
+    case "ENOENT":
+    case "ENOTDIR":
+      return new BinderyError("INPUT_NOT_FOUND", `${what} ${shown} does not exist.`, { cause: error });
+    case "EACCES":
+    case "EPERM":
+      return new BinderyError("INPUT_NOT_FOUND", `${what} ${shown} cannot be read: permission denied.`, { cause: error });
+    case "EISDIR":
+      return new BinderyError("INPUT_INVALID", `${what} ${shown} is a directory, not a file.`, { cause: error });
+    default:
+      return new BinderyError("INTERNAL", `reading ${what} ${shown} failed: ${String(error)}`, { cause: error });
+  }
+}

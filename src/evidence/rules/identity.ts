@@ -1,0 +1,56 @@
+/** Identity rule: the bytes on disk are the bytes an identity (or a checksum line) names. */
+import { existsSync } from "node:fs";
+import { hashFiles, type HashOptions } from "../hashing.js";
+import { finding, type Finding, type Rule } from "./engine.js";
+
+export interface Expectation {
+  /** The name findings use (public-safe). */
+  path: string;
+  sha256: string;
+  /** Checked when known; a checksum line carries no size. */
+  size?: number;
+  /** Where the bytes are on this machine. */
+  abs: string;
+}
+
+export interface IdentityRuleOptions extends HashOptions {
+  expected: readonly Expectation[];
+  /** `IDENTITY_MISMATCH` for identities in artifacts, `CHECKSUM_MISMATCH` for checksum files. */
+  code?: "IDENTITY_MISMATCH" | "CHECKSUM_MISMATCH";
+  /** Which file made the claim, for the message (e.g. `SHA256SUMS`). */
+  claimedBy?: string;
+}
+
+export function identityRule(options: IdentityRuleOptions): Rule {
+  return {
+    rule: "identity",
+    async check() {
+      const findings: Finding[] = [];
+      const present = options.expected.filter((e) => {
+        if (existsSync(e.abs)) return true;
+        findings.push(finding("MISSING_FILE", e.path, `${e.path} is named${by(options)} but does not exist.`));
+        return false;
+      });
+      const digests = await hashFiles(
+        present.map((e) => ({ path: e.abs, shown: e.path })),
+        options,
+      );
+      const code = options.code ?? "IDENTITY_MISMATCH";
+      present.forEach((e, i) => {
+        const actual = digests[i]!;
+        if (e.size !== undefined && actual.size !== e.size) {
+          findings.push(finding(code, e.path, `${e.path} is ${actual.size} bytes, but${by(options)} says ${e.size}.`));
+        } else if (actual.sha256 !== e.sha256.toLowerCase()) {
+          findings.push(
+            finding(code, e.path, `${e.path} has sha256 ${actual.sha256}, but${by(options)} says ${e.sha256.toLowerCase()}.`),
+          );
+        }
+      });
+      return findings;
+    },
+  };
+}
+
+function by(options: IdentityRuleOptions): string {
+  return options.claimedBy ? ` ${options.claimedBy}` : " its identity";
+}

@@ -1,0 +1,22 @@
+/**
+ * bindery as a library: every command is a function usable from TypeScript.
+ *
+ *   import { writeChecksums, verifyChecksums } from "bindery";
+ */
+export * from "./evidence/errors.js";
+export * from "./evidence/paths.js";
+export * from "./evidence/identity.js";
+export * from "./evidence/hashing.js";
+export * from "./evidence/walk.js";
+export * from "./evidence/glob.js";
+export * from "./evidence/sha256sums.js";
+export * from "./evidence/seal.js";
+export * from "./evidence/canonical-json.js";
+export * from "./evidence/atomic.js";
+export * from "./evidence/time.js";
+export * from "./evidence/tool.js";
+export * from "./evidence/artifact.js";
+export * from "./evidence/envelope.js";
+export * from "./evidence/author-input.js";
+export * from "./evidence/rules/index.js";
+export * from "./evidence/secrets.js";
