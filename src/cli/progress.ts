@@ -6,7 +6,8 @@ import { formatBytes } from "./format.js";
 
 export interface ProgressEvent {
   bytesDone: number;
-  bytesTotal: number;
+  /** Undefined when sizes were not known in advance: progress then counts files. */
+  bytesTotal: number | undefined;
   filesDone: number;
   filesTotal: number;
 }
@@ -27,13 +28,16 @@ export function progressRenderer(label: string, quiet: boolean): ProgressRendere
   return {
     update(event) {
       const now = Date.now();
-      if (now - last < REDRAW_MS && event.bytesDone < event.bytesTotal) return;
+      const finished = event.filesDone === event.filesTotal;
+      if (now - last < REDRAW_MS && !finished) return;
       last = now;
-      const percent = event.bytesTotal === 0 ? 100 : Math.floor((event.bytesDone / event.bytesTotal) * 100);
+      const total = event.bytesTotal;
+      const fraction = total === undefined ? event.filesDone / Math.max(event.filesTotal, 1) : event.bytesDone / Math.max(total, 1);
+      const bytes = total === undefined ? formatBytes(event.bytesDone) : `${formatBytes(event.bytesDone)} / ${formatBytes(total)}`;
       const seconds = Math.max((now - started) / 1000, 0.001);
-      const rate = `${((event.bytesDone / seconds) / 1e6).toFixed(0)} MB/s`;
+      const rate = `${(event.bytesDone / seconds / 1e6).toFixed(0)} MB/s`;
       stream.write(
-        `\r\u001b[K${label} ${formatBytes(event.bytesDone)} / ${formatBytes(event.bytesTotal)} (${percent}%), ` +
+        `\r\u001b[K${label} ${bytes} (${Math.floor(Math.min(fraction, 1) * 100)}%), ` +
           `${event.filesDone}/${event.filesTotal} files, ${rate}`,
       );
       drawn = true;

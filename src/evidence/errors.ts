@@ -102,6 +102,9 @@ export function errnoCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The errno-style code the hasher gives a path that is not a regular file (a FIFO, socket, device). */
+export const NOT_REGULAR_FILE = "ENOTREGULAR";
+
 /**
  * Turns a file-system error on a named input into a BinderyError, so a missing or unreadable
  * file is a clean "bad input" and never a stack trace. `shown` is how the file is named to the
@@ -118,6 +121,8 @@ export function inputError(error: unknown, shown: string, what = "file"): Binder
       return new BinderyError("INPUT_NOT_FOUND", `${what} ${shown} cannot be read: permission denied.`, { cause: error });
     case "EISDIR":
       return new BinderyError("INPUT_INVALID", `${what} ${shown} is a directory, not a file.`, { cause: error });
+    case NOT_REGULAR_FILE:
+      return new BinderyError("INPUT_INVALID", `${what} ${shown} is not a regular file.`, { cause: error });
     default:
       return new BinderyError("INTERNAL", `reading ${what} ${shown} failed: ${String(error)}`, { cause: error });
   }

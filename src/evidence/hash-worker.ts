@@ -1,46 +1,71 @@
 /**
- * A hash worker: receives batches of file paths, answers with one digest (or error) per file, and
- * reports bytes done as it goes. One worker per core hashes different files in parallel.
+ * A hash worker. For each job it takes the next file index from a shared atomic counter, hashes
+ * that file, and writes the digest and size into shared memory: workers balance themselves file
+ * by file, with no message per file and no need to know sizes in advance.
  */
 import { parentPort } from "node:worker_threads";
-import { READ_BUFFER_BYTES, hashFileSync } from "./hash-file.js";
+import { READ_BUFFER_BYTES, hashFileRaw } from "./hash-file.js";
 
-export interface HashTask {
-  id: number;
-  paths: string[];
+/** Shared layout of a job's control block (Int32Array). */
+export const NEXT_INDEX = 0;
+export const STOP = 1;
+
+export interface HashJob {
+  paths: readonly string[];
+  /** Int32Array [next index, stop flag]. */
+  control: SharedArrayBuffer;
+  /** 32 bytes per file. */
+  digests: SharedArrayBuffer;
+  /** Float64Array: one size per file. */
+  sizes: SharedArrayBuffer;
 }
 
 export type HashWorkerMessage =
-  | { type: "progress"; bytes: number }
-  | { type: "done"; id: number; results: HashOutcome[] };
+  | { type: "progress"; bytes: number; files: number }
+  | { type: "failed"; index: number; errno: string; message: string }
+  | { type: "idle" };
 
-export type HashOutcome = { ok: true; sha256: string; size: number } | { ok: false; errno: string; message: string };
-
-/** Progress is posted at most this often (in bytes) so messages stay cheap on big files. */
+/** Progress is posted at most this often, so messages stay cheap. */
 const PROGRESS_EVERY_BYTES = 32 * 1024 * 1024;
+const PROGRESS_EVERY_FILES = 256;
 
 const port = parentPort;
 if (port) {
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  let pending = 0;
+  let bytes = 0;
+  let files = 0;
   const flush = () => {
-    if (pending > 0) port.postMessage({ type: "progress", bytes: pending } satisfies HashWorkerMessage);
-    pending = 0;
+    if (bytes > 0 || files > 0) port.postMessage({ type: "progress", bytes, files } satisfies HashWorkerMessage);
+    bytes = 0;
+    files = 0;
   };
-  const onBytes = (bytes: number) => {
-    pending += bytes;
-    if (pending >= PROGRESS_EVERY_BYTES) flush();
+  const onBytes = (read: number) => {
+    bytes += read;
+    if (bytes >= PROGRESS_EVERY_BYTES) flush();
   };
-  port.on("message", (task: HashTask) => {
-    const results = task.paths.map((path): HashOutcome => {
+
+  port.on("message", (job: HashJob) => {
+    const control = new Int32Array(job.control);
+    const digests = new Uint8Array(job.digests);
+    const sizes = new Float64Array(job.sizes);
+    for (;;) {
+      if (Atomics.load(control, STOP) !== 0) break;
+      const index = Atomics.add(control, NEXT_INDEX, 1);
+      if (index >= job.paths.length) break;
       try {
-        return { ok: true, ...hashFileSync(path, buffer, onBytes) };
+        const { digest, size } = hashFileRaw(job.paths[index]!, buffer, onBytes);
+        digests.set(digest, index * 32);
+        sizes[index] = size;
       } catch (error) {
+        Atomics.store(control, STOP, 1);
         const errno = (error as NodeJS.ErrnoException).code ?? "EUNKNOWN";
-        return { ok: false, errno, message: (error as Error).message };
+        port.postMessage({ type: "failed", index, errno, message: (error as Error).message } satisfies HashWorkerMessage);
+        break;
       }
-    });
+      files += 1;
+      if (files >= PROGRESS_EVERY_FILES) flush();
+    }
     flush();
-    port.postMessage({ type: "done", id: task.id, results } satisfies HashWorkerMessage);
+    port.postMessage({ type: "idle" } satisfies HashWorkerMessage);
   });
 }

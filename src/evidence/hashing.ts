@@ -2,24 +2,25 @@
  * Streaming SHA-256 over many files: one worker thread per core, each hashing different files in
  * constant memory (one 2 MiB buffer per worker, whatever the file sizes).
  *
- * Large files are tasks of their own; small files are batched so ten thousand 4 KiB files cost a
- * few dozen messages, not ten thousand. Tasks are handed out largest first, so one big file does
- * not start last and leave the other cores idle. Jobs too small to repay a worker's start-up are
- * hashed inline with the same routine.
+ * Workers take files one at a time from a shared atomic counter and write digests into shared
+ * memory, so the load balances itself file by file without knowing sizes in advance and without
+ * a message per file. A pool can be started before its files are known (workers boot while the
+ * caller walks a directory). Jobs too small to repay a worker are hashed inline, by the same
+ * routine.
  */
-import { availableParallelism } from "node:os";
 import { statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { BinderyError, inputError } from "./errors.js";
 import { READ_BUFFER_BYTES, hashFileSync, type FileDigest } from "./hash-file.js";
-import type { HashOutcome, HashTask, HashWorkerMessage } from "./hash-worker.js";
+import { NEXT_INDEX, STOP, type HashJob, type HashWorkerMessage } from "./hash-worker.js";
 
-export type { FileDigest } from "./hash-file.js";
+export { READ_BUFFER_BYTES, type FileDigest } from "./hash-file.js";
 
 export interface HashInput {
   /** Where to read the file (absolute, or relative to the working directory). */
   path: string;
-  /** Its size if already known (saves a stat); used for scheduling and progress only. */
+  /** Its size if already known; used for the progress total and the inline decision only. */
   size?: number;
   /** How to name the file in an error message (default: `path`). */
   shown?: string;
@@ -27,39 +28,36 @@ export interface HashInput {
 
 export interface HashProgress {
   bytesDone: number;
-  bytesTotal: number;
+  /** Undefined when the sizes were not known in advance. */
+  bytesTotal: number | undefined;
   filesDone: number;
   filesTotal: number;
 }
 
 export interface HashOptions {
-  /** Called as bytes are hashed; the CLI renders it on a TTY. */
+  /** Called as bytes are hashed; the CLI renders it on a terminal. */
   onProgress?: (progress: HashProgress) => void;
   /** Worker threads to use at most (default: the number of cores). */
   concurrency?: number;
+  /** A pool started earlier (see `HashPool.start`); the caller closes it. */
+  pool?: HashPool;
 }
 
-/** A file at least this large is a task of its own. */
-const LARGE_FILE_BYTES = 8 * 1024 * 1024;
-/** A batch of small files closes at this many files or bytes. */
-const BATCH_FILES = 512;
-const BATCH_BYTES = 16 * 1024 * 1024;
-/** Below both of these the whole job is hashed inline: a worker would cost more than it saves. */
-const INLINE_BYTES = 16 * 1024 * 1024;
-const INLINE_FILES = 256;
+/** A job is hashed inline when it has at most this many files and, their sizes known, fewer bytes. */
+const INLINE_FILES = 64;
+const INLINE_BYTES = 8 * 1024 * 1024;
 
 /** Hashes every file, returning digests in input order. */
 export async function hashFiles(inputs: readonly HashInput[], options: HashOptions = {}): Promise<FileDigest[]> {
-  const sizes = inputs.map((input) => input.size ?? statSize(input));
-  const bytesTotal = sizes.reduce((a, b) => a + b, 0);
-  const progress: HashProgress = { bytesDone: 0, bytesTotal, filesDone: 0, filesTotal: inputs.length };
-  const report = options.onProgress ? () => options.onProgress?.({ ...progress }) : () => undefined;
-
-  const workers = Math.min(options.concurrency ?? availableParallelism(), inputs.length);
-  if (workers <= 1 || (bytesTotal < INLINE_BYTES && inputs.length <= INLINE_FILES)) {
-    return hashInline(inputs, progress, report);
+  const { sizes, inline } = survey(inputs);
+  if (inline || options.concurrency === 1) return hashInline(inputs, sizes, options.onProgress);
+  if (options.pool) return options.pool.hash(inputs, options);
+  const pool = HashPool.start(options.concurrency);
+  try {
+    return await pool.hash(inputs, options);
+  } finally {
+    await pool.close();
   }
-  return hashInWorkers(inputs, planTasks(sizes), workers, progress, report);
 }
 
 /** Hashes one file: a convenience over `hashFiles`. */
@@ -67,6 +65,24 @@ export async function hashFile(path: string, options: HashOptions = {}): Promise
   const [digest] = await hashFiles([{ path }], options);
   if (!digest) throw new BinderyError("INTERNAL", "hashing returned no result.");
   return digest;
+}
+
+/** Sizes where known (a few files are stat-ed, which is cheap), and whether to stay inline. */
+function survey(inputs: readonly HashInput[]): { sizes: (number | undefined)[]; inline: boolean } {
+  const few = inputs.length <= INLINE_FILES;
+  const sizes = inputs.map((input) => input.size ?? (few ? statSize(input) : undefined));
+  const known = sizes.every((size) => size !== undefined);
+  const bytes = known ? sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0) : Infinity;
+  return { sizes, inline: few && bytes < INLINE_BYTES };
+}
+
+function totalOf(sizes: readonly (number | undefined)[]): number | undefined {
+  let total = 0;
+  for (const size of sizes) {
+    if (size === undefined) return undefined;
+    total += size;
+  }
+  return total;
 }
 
 function statSize(input: HashInput): number {
@@ -77,12 +93,19 @@ function statSize(input: HashInput): number {
   }
 }
 
-function hashInline(inputs: readonly HashInput[], progress: HashProgress, report: () => void): FileDigest[] {
+function hashInline(
+  inputs: readonly HashInput[],
+  sizes: readonly (number | undefined)[],
+  onProgress: HashOptions["onProgress"],
+): FileDigest[] {
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  const progress: HashProgress = { bytesDone: 0, bytesTotal: totalOf(sizes), filesDone: 0, filesTotal: inputs.length };
+  const report = () => onProgress?.({ ...progress });
   return inputs.map((input) => {
     try {
       const digest = hashFileSync(input.path, buffer, (bytes) => {
         progress.bytesDone += bytes;
+        report();
       });
       progress.filesDone += 1;
       report();
@@ -93,96 +116,106 @@ function hashInline(inputs: readonly HashInput[], progress: HashProgress, report
   });
 }
 
-/** Groups input indexes into tasks, largest first. */
-function planTasks(sizes: readonly number[]): number[][] {
-  const tasks: { indexes: number[]; bytes: number }[] = [];
-  let batch: { indexes: number[]; bytes: number } = { indexes: [], bytes: 0 };
-  sizes.forEach((size, index) => {
-    if (size >= LARGE_FILE_BYTES) {
-      tasks.push({ indexes: [index], bytes: size });
-      return;
-    }
-    batch.indexes.push(index);
-    batch.bytes += size;
-    if (batch.indexes.length >= BATCH_FILES || batch.bytes >= BATCH_BYTES) {
-      tasks.push(batch);
-      batch = { indexes: [], bytes: 0 };
-    }
-  });
-  if (batch.indexes.length > 0) tasks.push(batch);
-  return tasks.sort((a, b) => b.bytes - a.bytes).map((task) => task.indexes);
-}
+/** A set of hash workers; start it early, hash one job at a time, close it when done. */
+export class HashPool {
+  readonly #workers: Worker[];
+  #busy = false;
 
-function hashInWorkers(
-  inputs: readonly HashInput[],
-  tasks: number[][],
-  workerCount: number,
-  progress: HashProgress,
-  report: () => void,
-): Promise<FileDigest[]> {
-  const results: FileDigest[] = new Array<FileDigest>(inputs.length);
-  const pool = Array.from(
-    { length: Math.min(workerCount, tasks.length) },
-    () => new Worker(new URL("./hash-worker.js", import.meta.url)),
-  );
-  let next = 0;
-  let running = 0;
-
-  return new Promise<FileDigest[]>((resolve, reject) => {
-    let settled = false;
-    const finish = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      void Promise.all(pool.map((worker) => worker.terminate())).then(() =>
-        error === undefined ? resolve(results) : reject(error),
-      );
-    };
-    const dispatch = (worker: Worker) => {
-      const indexes = tasks[next];
-      if (indexes === undefined) {
-        if (running === 0) finish();
-        return;
-      }
-      const task: HashTask = { id: next, paths: indexes.map((i) => inputs[i]!.path) };
-      next += 1;
-      running += 1;
-      worker.postMessage(task);
-    };
-    for (const worker of pool) {
-      worker.on("message", (message: HashWorkerMessage) => {
-        if (message.type === "progress") {
-          progress.bytesDone += message.bytes;
-          report();
-          return;
-        }
-        running -= 1;
-        const indexes = tasks[message.id]!;
-        const failure = collect(message.results, indexes, inputs, results);
-        if (failure) return finish(failure);
-        progress.filesDone += indexes.length;
-        report();
-        dispatch(worker);
-      });
-      worker.on("error", (error) => finish(new BinderyError("INTERNAL", `a hash worker failed: ${error.message}`)));
-      dispatch(worker);
-    }
-  });
-}
-
-/** Stores a task's digests; returns the error for the first file that could not be read. */
-function collect(
-  outcomes: readonly HashOutcome[],
-  indexes: readonly number[],
-  inputs: readonly HashInput[],
-  results: FileDigest[],
-): BinderyError | undefined {
-  for (const [k, outcome] of outcomes.entries()) {
-    const index = indexes[k]!;
-    if (!outcome.ok) {
-      const input = inputs[index]!;
-      return inputError(Object.assign(new Error(outcome.message), { code: outcome.errno }), input.shown ?? input.path);
-    }
-    results[index] = { sha256: outcome.sha256, size: outcome.size };
+  private constructor(workers: Worker[]) {
+    this.#workers = workers;
   }
-  return undefined;
+
+  /** Starts the workers now; they boot on their own threads while the caller goes on. */
+  static start(concurrency: number = availableParallelism()): HashPool {
+    const count = Math.max(1, Math.min(concurrency, availableParallelism()));
+    return new HashPool(
+      Array.from(
+        { length: count },
+        // The worker needs only Node's builtins: it must not inherit the parent's flags
+        // (--input-type, loaders, --cpu-prof...), some of which stop a worker from starting.
+        () => new Worker(new URL("./hash-worker.js", import.meta.url), { execArgv: [] }),
+      ),
+    );
+  }
+
+  async hash(inputs: readonly HashInput[], options: Omit<HashOptions, "pool"> = {}): Promise<FileDigest[]> {
+    const { sizes, inline } = survey(inputs);
+    if (inline) return hashInline(inputs, sizes, options.onProgress);
+    if (this.#busy) throw new BinderyError("INTERNAL", "a hash pool runs one job at a time.");
+    this.#busy = true;
+    try {
+      return await this.#run(inputs, sizes, options.onProgress);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((worker) => worker.terminate()));
+  }
+
+  #run(
+    inputs: readonly HashInput[],
+    sizes: readonly (number | undefined)[],
+    onProgress: HashOptions["onProgress"],
+  ): Promise<FileDigest[]> {
+    const count = inputs.length;
+    const job: HashJob = {
+      paths: inputs.map((input) => input.path),
+      control: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
+      digests: new SharedArrayBuffer(Math.max(1, count * 32)),
+      sizes: new SharedArrayBuffer(Math.max(1, count) * Float64Array.BYTES_PER_ELEMENT),
+    };
+    const workers = this.#workers.slice(0, Math.max(1, Math.min(this.#workers.length, count)));
+    const progress: HashProgress = { bytesDone: 0, bytesTotal: totalOf(sizes), filesDone: 0, filesTotal: count };
+
+    return new Promise<FileDigest[]>((resolve, reject) => {
+      let idle = 0;
+      let failure: BinderyError | undefined;
+      const listeners: [Worker, (message: HashWorkerMessage) => void, (error: Error) => void][] = [];
+      const settle = () => {
+        for (const [worker, onMessage, onError] of listeners) {
+          worker.off("message", onMessage);
+          worker.off("error", onError);
+        }
+        if (failure) return reject(failure);
+        resolve(digestsOf(job, count));
+      };
+      for (const worker of workers) {
+        const onMessage = (message: HashWorkerMessage) => {
+          if (message.type === "progress") {
+            progress.bytesDone += message.bytes;
+            progress.filesDone += message.files;
+            onProgress?.({ ...progress });
+          } else if (message.type === "failed") {
+            const input = inputs[message.index]!;
+            const cause = Object.assign(new Error(message.message), { code: message.errno });
+            failure ??= inputError(cause, input.shown ?? input.path);
+          } else if (++idle === workers.length) {
+            settle();
+          }
+        };
+        const onError = (error: Error) => {
+          Atomics.store(new Int32Array(job.control), STOP, 1);
+          failure ??= new BinderyError("INTERNAL", `a hash worker failed: ${error.message}`, { cause: error });
+          if (++idle === workers.length) settle();
+        };
+        worker.on("message", onMessage);
+        worker.on("error", onError);
+        listeners.push([worker, onMessage, onError]);
+        worker.postMessage(job);
+      }
+    });
+  }
+}
+
+function digestsOf(job: HashJob, count: number): FileDigest[] {
+  const digests = Buffer.from(job.digests);
+  const sizes = new Float64Array(job.sizes);
+  const next = new Int32Array(job.control)[NEXT_INDEX]!;
+  if (next < count) throw new BinderyError("INTERNAL", "the hash workers stopped before every file was hashed.");
+  return Array.from({ length: count }, (_, i) => ({
+    sha256: digests.toString("hex", i * 32, i * 32 + 32),
+    size: sizes[i]!,
+  }));
 }

@@ -6,11 +6,12 @@ import { readFile } from "node:fs/promises";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
 import { BinderyError, inputError } from "./errors.js";
-import { hashFiles, type HashOptions } from "./hashing.js";
+import { HashPool, hashFiles, type HashOptions } from "./hashing.js";
 import type { Identity } from "./identity.js";
 import { exactSetRule, identityRule, runRules, verdictOf, type Finding } from "./rules/index.js";
+import { compileGlobs } from "./glob.js";
 import { formatSums, parseSums } from "./sha256sums.js";
-import { throwOnFindings, walkTree, type WalkedFile } from "./walk.js";
+import { throwOnFindings, walkTree, type WalkOptions } from "./walk.js";
 
 export const DEFAULT_SUMS_NAME = "SHA256SUMS";
 
@@ -29,17 +30,19 @@ export interface WriteChecksumsResult {
 
 export async function writeChecksums(options: WriteChecksumsOptions): Promise<WriteChecksumsResult> {
   const output = options.output ?? join(options.dir, DEFAULT_SUMS_NAME);
-  const skip = insideName(options.dir, output);
-  const walked = throwOnFindings(
-    walkTree(options.dir, { exclude: options.exclude ?? [], skip: skip ? [skip] : [], policy: "filename" }),
-    options.dir,
-  );
-  if (walked.length === 0) {
-    throw new BinderyError("INPUT_INVALID", `${options.dir} has no files to checksum.`, {
-      hint: "sha256sum -c rejects an empty checksum file; check the directory and any --exclude patterns.",
-    });
-  }
-  const files = await identitiesOfWalk(walked, options);
+  const files = await withPool(options, async (hashing) => {
+    const walked = throwOnFindings(walkTree(options.dir, walkOptions(options, output)), options.dir);
+    if (walked.length === 0) {
+      throw new BinderyError("INPUT_INVALID", `${options.dir} has no files to checksum.`, {
+        hint: "sha256sum -c rejects an empty checksum file; check the directory and any --exclude patterns.",
+      });
+    }
+    const digests = await hashFiles(
+      walked.map((f) => ({ path: f.abs, shown: f.path, ...(f.size === undefined ? {} : { size: f.size }) })),
+      hashing,
+    );
+    return digests.map((digest, i): Identity => ({ path: walked[i]!.path, ...digest }));
+  });
   await writeFileAtomic(output, formatSums(files));
   return { output, files, totalBytes: files.reduce((sum, f) => sum + f.size, 0) };
 }
@@ -64,62 +67,70 @@ export interface VerifyChecksumsResult {
 
 export async function verifyChecksums(options: VerifyChecksumsOptions): Promise<VerifyChecksumsResult> {
   const sumsPath = options.sums ?? join(options.dir, DEFAULT_SUMS_NAME);
-  const skip = insideName(options.dir, sumsPath);
-  const sumsName = skip ?? basename(sumsPath);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(sumsPath);
-  } catch (error) {
-    throw inputError(error, sumsPath, "checksum file");
-  }
-  const parsed = parseSums(bytes, sumsName);
-  const walked = walkTree(options.dir, { exclude: options.exclude ?? [], skip: skip ? [skip] : [], policy: "filename" });
-  const present = new Map(walked.files.map((f) => [f.path, f]));
-  const verdict = await runRules([
-    exactSetRule({
-      listing: sumsName,
-      listed: parsed.entries.map((e) => e.path),
-      present: [...present.keys()],
-      allowExtra: options.allowExtra ?? false,
-    }),
-    identityRule({
-      ...hashOptions(options),
-      code: "CHECKSUM_MISMATCH",
-      claimedBy: sumsName,
-      expected: parsed.entries.flatMap((e) => {
-        const file = present.get(e.path);
-        return file ? [{ path: e.path, sha256: e.sha256, abs: file.abs }] : [];
+  const sumsName = insideName(options.dir, sumsPath) ?? basename(sumsPath);
+  return withPool(options, async (hashing) => {
+    const walked = walkTree(options.dir, walkOptions(options, sumsPath));
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(sumsPath);
+    } catch (error) {
+      throw inputError(error, sumsPath, "checksum file");
+    }
+    const parsed = parseSums(bytes, sumsName);
+    // An excluded path is out of scope on both sides: not walked, and not expected either.
+    const excluded = compileGlobs(options.exclude ?? []);
+    parsed.entries = parsed.entries.filter((e) => !excluded(e.path));
+    const present = new Map(walked.files.map((f) => [f.path, f]));
+    const listedAndPresent = parsed.entries.flatMap((e) => {
+      const file = present.get(e.path);
+      return file ? [{ path: e.path, sha256: e.sha256, abs: file.abs }] : [];
+    });
+    const verdict = await runRules([
+      exactSetRule({
+        listing: sumsName,
+        listed: parsed.entries.map((e) => e.path),
+        present: [...present.keys()],
+        allowExtra: options.allowExtra ?? false,
       }),
-    }),
-  ]);
-  const findings = [...parsed.findings, ...walked.findings, ...verdict.findings];
+      identityRule({ ...hashing, code: "CHECKSUM_MISMATCH", claimedBy: sumsName, expected: listedAndPresent }),
+    ]);
+    const findings = [...parsed.findings, ...walked.findings, ...verdict.findings];
+    return { ...verdictOf(findings), sums: sumsName, checked: listedAndPresent.length, findings };
+  });
+}
+
+/**
+ * Runs `work` with a hash pool started *before* it, so the workers boot while `work` walks the
+ * directory (unless the caller brought its own pool or asked for one thread).
+ */
+async function withPool<T>(options: HashOptions, work: (hashing: HashOptions) => Promise<T>): Promise<T> {
+  const hashing: HashOptions = {
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  };
+  if (options.pool || options.concurrency === 1) return work({ ...hashing, ...(options.pool ? { pool: options.pool } : {}) });
+  const pool = HashPool.start(options.concurrency);
+  try {
+    return await work({ ...hashing, pool });
+  } finally {
+    await pool.close();
+  }
+}
+
+function walkOptions(options: { dir: string; exclude?: readonly string[]; onProgress?: unknown }, sumsFile: string): WalkOptions {
+  const skip = insideName(options.dir, sumsFile);
   return {
-    ...verdictOf(findings),
-    sums: sumsName,
-    checked: parsed.entries.filter((e) => present.has(e.path)).length,
-    findings,
+    exclude: options.exclude ?? [],
+    skip: skip ? [skip] : [],
+    policy: "filename",
+    // Sizes give progress a total; without a progress display the hasher does not need them.
+    sizes: options.onProgress !== undefined,
   };
 }
 
 /** The name of `file` relative to `dir` when it lies inside it (so a walk can skip it). */
 function insideName(dir: string, file: string): string | undefined {
   const rel = relative(resolve(dir), resolve(file));
-  if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) return undefined;
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
   return rel.split(sep).join("/");
-}
-
-function hashOptions(options: HashOptions): HashOptions {
-  return {
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-  };
-}
-
-/** Identities of walked files: their names were checked by the walk, their sizes are known. */
-async function identitiesOfWalk(walked: readonly WalkedFile[], options: HashOptions): Promise<Identity[]> {
-  const digests = await hashFiles(
-    walked.map((f) => ({ path: f.abs, size: f.size, shown: f.path })),
-    hashOptions(options),
-  );
-  return digests.map((digest, i) => ({ path: walked[i]!.path, ...digest }));
 }

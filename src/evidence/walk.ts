@@ -6,7 +6,7 @@
  * Problems are returned as findings, all of them, so a verifier can list every one; a caller
  * that builds something throws on the first with `throwOnFindings`.
  */
-import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
 import { join, sep } from "node:path";
 import { BinderyError, errnoCode, inputError, type Finding } from "./errors.js";
 import { compileGlobs } from "./glob.js";
@@ -17,7 +17,8 @@ export interface WalkedFile {
   path: string;
   /** Where to read it. */
   abs: string;
-  size: number;
+  /** Only with `sizes: true` (one stat per file; the hasher does not need it). */
+  size?: number;
 }
 
 export interface WalkOptions {
@@ -27,6 +28,8 @@ export interface WalkOptions {
   skip?: readonly string[];
   /** The path rule names must pass (default `public`). */
   policy?: PathPolicy;
+  /** Stat every file for its size (default false: the directory entry's type is enough). */
+  sizes?: boolean;
 }
 
 export interface WalkResult {
@@ -45,8 +48,15 @@ export function walkTree(root: string, options: WalkOptions = {}): WalkResult {
     findings.push({ code, severity: "error", path, message });
 
   const visit = (dir: string, relDir: string, ancestors: ReadonlySet<string>) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const entries = readdirSync(dir, { withFileTypes: true });
+    const undecodable = entries.some((e) => e.name.includes("\uFFFD")) ? undecodableNames(dir) : undefined;
+    for (const entry of entries) {
       const rel = relDir === "" ? entry.name : `${relDir}/${entry.name}`;
+      const bytes = undecodable?.get(entry.name);
+      if (bytes !== undefined) {
+        problem("UNSAFE_PATH", rel, `${JSON.stringify(rel)} is not valid UTF-8 (bytes ${bytes}); rename it.`);
+        continue;
+      }
       if (skip.has(rel) || excluded(rel)) continue;
       try {
         safePath(rel, policy);
@@ -56,7 +66,8 @@ export function walkTree(root: string, options: WalkOptions = {}): WalkResult {
         continue;
       }
       const abs = join(dir, entry.name);
-      let stats = lstatSync(abs);
+      // The directory entry's type saves a stat per file; a few file systems do not report it.
+      let stats: Stats | Dirent = entry.isFile() || entry.isDirectory() || entry.isSymbolicLink() ? entry : lstatSync(abs);
       let real = abs;
       if (stats.isSymbolicLink()) {
         const target = resolveLink(abs, rootReal);
@@ -74,7 +85,7 @@ export function walkTree(root: string, options: WalkOptions = {}): WalkResult {
         }
         visit(abs, rel, new Set([...ancestors, key]));
       } else if (stats.isFile()) {
-        files.push({ path: rel, abs, size: stats.size });
+        files.push(options.sizes ? { path: rel, abs, size: statSync(abs).size } : { path: rel, abs });
       } else {
         problem("SPECIAL_FILE", rel, `${rel} is a ${kindOf(stats)}, not a regular file; remove it or --exclude it.`);
       }
@@ -84,12 +95,32 @@ export function walkTree(root: string, options: WalkOptions = {}): WalkResult {
   return { files: sortByPath(files, (f) => f.path), findings: sortByPath(findings, (f) => f.path) };
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Node decodes file names as UTF-8, replacing invalid bytes with U+FFFD, so such a name cannot be
+ * opened or published under its real name. Where a name shows U+FFFD, the directory is read
+ * again as bytes to tell a real U+FFFD from a broken name: lossy name → the name's bytes in hex.
+ */
+function undecodableNames(dir: string): Map<string, string> {
+  const broken = new Map<string, string>();
+  for (const bytes of readdirSync(dir, { encoding: "buffer" })) {
+    try {
+      UTF8.decode(bytes);
+    } catch {
+      broken.set(bytes.toString("utf8"), bytes.toString("hex"));
+    }
+  }
+  return broken;
+}
+
 /** Throws the walk's findings as one error (the first finding's code; every finding attached). */
 export function throwOnFindings(result: WalkResult, root: string): WalkedFile[] {
   const [first, ...rest] = result.findings;
   if (!first) return result.files;
-  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? "" : "s"})` : "";
-  throw new BinderyError(first.code, `${root}: ${first.message}${more}`, { findings: result.findings });
+  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? "" : "s"}).` : "";
+  const message = more ? `${root}: ${first.message.replace(/\.$/, "")}${more}` : `${root}: ${first.message}`;
+  throw new BinderyError(first.code, message, { findings: result.findings });
 }
 
 function realDirectory(root: string): string {
@@ -115,7 +146,7 @@ function resolveLink(abs: string, rootReal: string): { real: string; stats: Stat
   return { real, stats: statSync(real) };
 }
 
-function kindOf(stats: Stats): string {
+function kindOf(stats: Stats | Dirent): string {
   if (stats.isFIFO()) return "FIFO";
   if (stats.isSocket()) return "socket";
   if (stats.isBlockDevice() || stats.isCharacterDevice()) return "device";
