@@ -20,3 +20,4 @@ export * from "./evidence/envelope.js";
 export * from "./evidence/author-input.js";
 export * from "./evidence/rules/index.js";
 export * from "./evidence/secrets.js";
+export * from "./schemas.js";

@@ -12,6 +12,8 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
 }
 
+/** `10,000 files`. (Not toLocaleString: loading ICU for it costs more than the whole walk.) */
 export function plural(count: number, noun: string): string {
-  return `${count.toLocaleString("en-US")} ${noun}${count === 1 ? "" : "s"}`;
+  const digits = String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${digits} ${noun}${count === 1 ? "" : "s"}`;
 }

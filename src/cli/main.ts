@@ -49,10 +49,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
 function handleParseError(error: unknown, argv: readonly string[], program: Command): number {
   const flags = { json: argv.includes("--json") };
   if (!(error instanceof CommanderError)) return reportError("bindery", error, flags);
-  // --help and --version end parsing with exit code 0; help shown for a bare noun is usage.
+  // --help, `help <command>` and --version end parsing with exit code 0; the help shown for a
+  // bare noun (`bindery checksums`) is a usage error.
   if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.ok;
-  if (error.code === "commander.help") return ExitCode.usage;
-  const message = error.message.replace(/^error: /, "");
+  if (error.code === "commander.help") return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  const message = error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
   const command = commandPath(program, argv);
   return reportError(
     command,

@@ -90,11 +90,22 @@ export function reportError(command: string, error: unknown, flags: OutputFlags)
 }
 
 function paragraph(command: string, error: BinderyError): string {
-  return `${command}: ${error.code}: ${error.message}${error.hint ? ` ${error.hint}` : ""}`;
+  return oneLine(`${command}: ${error.code}: ${error.message}${error.hint ? ` ${error.hint}` : ""}`);
 }
 
 /** One finding as one human line: `CODE  message` (the message names the file). */
 export function findingLine(finding: Finding): string {
   const tag = finding.severity === "warning" ? `${finding.code} (warning)` : finding.code;
-  return `${tag}  ${finding.message.replace(/\n/g, "\\n")}`;
+  return oneLine(`${tag}  ${finding.message}`);
+}
+
+/**
+ * Escapes control characters (a file may be named with a newline or a terminal escape sequence),
+ * so one message stays one line and cannot repaint the user's terminal.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
 }

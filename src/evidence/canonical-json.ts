@@ -13,32 +13,39 @@
 import { createHash } from "node:crypto";
 import { BinderyError } from "./errors.js";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Returns a copy of `value` reduced to plain JSON with object keys in canonical order. */
-function normalize(value: unknown, where: string): Json {
-  if (value === null || typeof value === "boolean" || typeof value === "string") return value;
+/**
+ * Serializes `value` with object keys in canonical order. This cannot build a sorted object and
+ * hand it to `JSON.stringify`: JavaScript enumerates integer-like keys ("1", "42") first whatever
+ * the insertion order, which would put `"1"` before `"\r"`.
+ */
+function serialize(value: unknown, where: string, indent: string, depth: number): string {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) {
       throw new BinderyError("INTERNAL", `canonical JSON cannot hold the number ${value} at ${where || "/"}.`);
     }
-    return value === 0 ? 0 : value;
+    return JSON.stringify(value);
   }
+  const open = indent === "" ? "" : `\n${indent.repeat(depth + 1)}`;
+  const close = indent === "" ? "" : `\n${indent.repeat(depth)}`;
+  const separator = indent === "" ? "," : `,${open}`;
   if (Array.isArray(value)) {
-    return value.map((item, index) => {
+    if (value.length === 0) return "[]";
+    const items = value.map((item: unknown, index) => {
       if (item === undefined) {
         throw new BinderyError("INTERNAL", `canonical JSON cannot hold undefined at ${where}/${index}.`);
       }
-      return normalize(item, `${where}/${index}`);
+      return serialize(item, `${where}/${index}`, indent, depth + 1);
     });
+    return `[${open}${items.join(separator)}${close}]`;
   }
   if (isPlainObject(value)) {
-    const out: { [key: string]: Json } = {};
-    for (const key of Object.keys(value).sort()) {
-      const member = value[key];
-      if (member !== undefined) out[key] = normalize(member, `${where}/${key}`);
-    }
-    return out;
+    const colon = indent === "" ? ":" : ": ";
+    const members = Object.keys(value)
+      .sort()
+      .filter((key) => value[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}${colon}${serialize(value[key], `${where}/${key}`, indent, depth + 1)}`);
+    return members.length === 0 ? "{}" : `{${open}${members.join(separator)}${close}}`;
   }
   throw new BinderyError("INTERNAL", `canonical JSON cannot hold a ${describe(value)} at ${where || "/"}.`);
 }
@@ -56,7 +63,7 @@ function describe(value: unknown): string {
 
 /** The canonical serialization: the bytes every JSON hash is taken over. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(normalize(value, ""));
+  return serialize(value, "", "", 0);
 }
 
 /** Lowercase hex SHA-256 of the canonical serialization. */
@@ -66,5 +73,5 @@ export function canonicalHash(value: unknown): string {
 
 /** The stable pretty form for files: canonical key order, two-space indent, final newline. */
 export function prettyJson(value: unknown): string {
-  return `${JSON.stringify(normalize(value, ""), null, 2)}\n`;
+  return `${serialize(value, "", "  ", 0)}\n`;
 }

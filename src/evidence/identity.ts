@@ -4,7 +4,7 @@
  * package carries a `root` label instead of a `..`.
  */
 import { createHash } from "node:crypto";
-import { statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
 import { BinderyError, inputError } from "./errors.js";
@@ -16,19 +16,31 @@ export type RootLabel = (typeof ROOT_LABELS)[number];
 /** Where each root label points on this machine (from flags or config). */
 export type RootMap = Partial<Record<RootLabel, string>>;
 
-export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hexadecimal characters");
+export const sha256HexSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hexadecimal characters")
+  .describe("SHA-256 of the bytes, lowercase hex");
 export const publicPathSchema = z
   .string()
-  .refine((path) => isSafePath(path) && safePath(path) === path, "must be a public-safe relative path");
+  .refine((path) => isSafePath(path) && safePath(path) === path, "must be a public-safe relative path")
+  .describe(
+    "A public-safe path: POSIX, relative to the package, NFC, in normal form (no `.` or empty segments); " +
+      "no `..`, backslash, NUL or control character, drive letter, or home directory (rfcs/0001-evidence-model.md)",
+  );
 
 export const identitySchema = z.object({
   path: publicPathSchema,
   sha256: sha256HexSchema,
-  size: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative().describe("Size in bytes"),
 });
 export type Identity = z.infer<typeof identitySchema>;
 
-export const rootedIdentitySchema = identitySchema.extend({ root: z.enum(ROOT_LABELS).optional() });
+export const rootedIdentitySchema = identitySchema.extend({
+  root: z
+    .enum(ROOT_LABELS)
+    .optional()
+    .describe("The package the path is relative to, when it is not the artifact's own"),
+});
 export type RootedIdentity = z.infer<typeof rootedIdentitySchema>;
 
 /** The identity of bytes held in memory, e.g. a file just rendered. */
@@ -53,21 +65,18 @@ export async function identitiesOf(
 
 /**
  * Identities of files given as the user typed them, named relative to `root` (default: the
- * working directory). A file outside the root is refused: its name would have to be private.
+ * working directory). A file outside the root, or a link resolving outside it, is refused: its
+ * name would have to be private, or its bytes would come from elsewhere (the walk's rule).
  */
 export async function identitiesOfFiles(
   files: readonly string[],
   options: HashOptions & { root?: string } = {},
 ): Promise<Identity[]> {
+  const rootShown = options.root ?? "the working directory";
   const root = resolve(options.root ?? ".");
+  const rootReal = realpathOrThrow(root, rootShown, "directory");
   const named = files.map((file) => {
     const abs = resolve(file);
-    const rel = relative(root, abs);
-    if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-      throw new BinderyError("PRIVATE_PATH", `${file} is outside ${options.root ?? "the working directory"}, so it has no public-safe name.`, {
-        hint: "Pass --root with a directory that contains it.",
-      });
-    }
     let isFile: boolean;
     try {
       isFile = statSync(abs).isFile();
@@ -79,10 +88,32 @@ export async function identitiesOfFiles(
         hint: "To checksum a directory, use `bindery checksums write`.",
       });
     }
+    const rel = relative(root, abs);
+    if (!isInside(rel)) {
+      throw new BinderyError("PRIVATE_PATH", `${file} is outside ${rootShown}, so it has no public-safe name.`, {
+        hint: "Pass --root with a directory that contains it.",
+      });
+    }
+    if (!isInside(relative(rootReal, realpathOrThrow(abs, file, "file")))) {
+      throw new BinderyError("SYMLINK_ESCAPE", `${file} is a symbolic link that points outside ${rootShown}.`);
+    }
     return { abs, path: safePath(rel.split(sep).join("/")), shown: file };
   });
   const digests = await hashFiles(named.map((n) => ({ path: n.abs, shown: n.shown })), options);
   return digests.map((digest, i) => ({ path: named[i]!.path, ...digest }));
+}
+
+/** True when a `relative()` result stays below its base (and is not the base itself). */
+function isInside(rel: string): boolean {
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+function realpathOrThrow(path: string, shown: string, what: string): string {
+  try {
+    return realpathSync(path);
+  } catch (error) {
+    throw inputError(error, shown, what);
+  }
 }
 
 /** Where an identity's bytes are on this machine: under its root label's directory, or under `base`. */

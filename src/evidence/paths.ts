@@ -14,14 +14,15 @@ import { BinderyError } from "./errors.js";
 
 /**
  * - `public`: identities and every path written into an artifact.
- * - `filename`: a member of a SHA256SUMS file. A POSIX file name may hold a backslash, a newline or
- *   a carriage return, and GNU coreutils escapes them, so those are allowed; everything else is as
- *   strict as `public`.
+ * - `filename`: a member of a SHA256SUMS file. A POSIX file name may hold a backslash, a newline,
+ *   a carriage return or a tab, and GNU coreutils writes them (escaping the first three), so those
+ *   are allowed; other control characters (escape sequences, bell, backspace) could disguise a name
+ *   on a terminal and are refused, as in `public`.
  */
 export type PathPolicy = "public" | "filename";
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL_BUT_TAB_LF_CR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const DRIVE = /^[A-Za-z]:/;
 
 /** Normalizes `input` to a public-safe relative path, or throws PRIVATE_PATH / UNSAFE_PATH. */
@@ -40,8 +41,14 @@ export function safePath(input: string, policy: PathPolicy = "public"): string {
   if (policy === "public") {
     if (input.includes("\\")) throw unsafe("it contains a backslash (use `/` as the separator)");
     if (CONTROL.test(input)) throw unsafe("it contains a control character");
+  } else if (CONTROL_BUT_TAB_LF_CR.test(input)) {
+    throw unsafe("it contains a control character other than tab, newline or carriage return");
   }
-  if (input.normalize("NFC") !== input) throw unsafe("it is not in Unicode NFC form (rename the file)");
+  // ASCII is always NFC; only other text pays for ICU's normalization.
+  if (!ASCII.test(input) && input.normalize("NFC") !== input) {
+    throw unsafe("it is not in Unicode NFC form (rename the file)");
+  }
+  if (!NEEDS_NORMALIZING.test(input)) return input;
 
   const segments: string[] = [];
   for (const segment of input.split("/")) {
@@ -52,6 +59,10 @@ export function safePath(input: string, policy: PathPolicy = "public"): string {
   if (segments.length === 0) throw unsafe("it names no file");
   return segments.join("/");
 }
+
+const ASCII = /^[\u0000-\u007f]*$/;
+/** An empty, `.` or `..` segment anywhere: the only inputs the slow path changes or refuses. */
+const NEEDS_NORMALIZING = /(?:^|\/)\.{0,2}(?:\/|$)/;
 
 /** True when `safePath` would accept `input` unchanged or normalized. */
 export function isSafePath(input: string, policy: PathPolicy = "public"): boolean {
@@ -66,12 +77,13 @@ export function isSafePath(input: string, policy: PathPolicy = "public"): boolea
 // ---------------------------------------------------------------------------------------------
 // Private paths inside free text (messages, notes, command lines): the public-text rule.
 
-const URL_SPAN = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`)\]]*/gi;
+/** URLs are public by nature and exempt; `file:` URLs are local paths and are not. */
+const URL_SPAN = /\b(?!file:)[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`)\]]*/gi;
 /** A path starts where the previous character cannot continue a word or a relative path. */
 const BOUNDARY = String.raw`(?:^|(?<=[^A-Za-z0-9._~-]))`;
 const PRIVATE_IN_TEXT: readonly RegExp[] = [
-  // Home directories: ~/x, ~user/x, /home/user, /Users/user, /root.
-  new RegExp(String.raw`${BOUNDARY}~[A-Za-z0-9._-]*(?:/|$)`),
+  // Home directories: ~/x, ~user/x, /home/user, /Users/user, /root. (A bare "~5%" means "about".)
+  new RegExp(String.raw`${BOUNDARY}~[A-Za-z0-9._-]*/`),
   new RegExp(String.raw`${BOUNDARY}/(?:home|Users)/[^/\s]+`),
   new RegExp(String.raw`${BOUNDARY}/root(?:/|\b)`),
   // Temporary directories on Linux and macOS.
@@ -97,7 +109,7 @@ export function findPrivatePath(text: string): string | undefined {
   const withoutUrls = text.replace(URL_SPAN, " ");
   const whole = withoutUrls.trim();
   if (/^\/[^\s/]/.test(whole) && !/\s/.test(whole)) return whole;
-  if (/^~|^[A-Za-z]:[\\/]|^\\\\/.test(whole)) return whole;
+  if (/^~(?:[A-Za-z0-9._-]*\/|$)|^[A-Za-z]:[\\/]|^\\\\/.test(whole) && !/\s/.test(whole)) return whole;
   for (const pattern of PRIVATE_IN_TEXT) {
     const match = pattern.exec(withoutUrls);
     if (match) return excerpt(withoutUrls, match.index);
@@ -122,10 +134,20 @@ export function comparePaths(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
-/** Sorts `items` by the UTF-8 bytes of `key(item)`, encoding each key once. */
+/**
+ * Sorts `items` by the UTF-8 bytes of `key(item)`. JavaScript compares UTF-16 code units, which
+ * agrees with UTF-8 byte order except around surrogate pairs (characters above U+FFFF), so only
+ * a list holding such a character pays for byte comparisons.
+ */
 export function sortByPath<T>(items: readonly T[], key: (item: T) => string): T[] {
-  return items
-    .map((item) => ({ item, bytes: Buffer.from(key(item), "utf8") }))
-    .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
-    .map(({ item }) => item);
+  const keyed = items.map((item) => ({ item, key: key(item) }));
+  if (keyed.some((k) => SURROGATE.test(k.key))) {
+    return keyed
+      .map(({ item, key: k }) => ({ item, bytes: Buffer.from(k, "utf8") }))
+      .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+      .map(({ item }) => item);
+  }
+  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(({ item }) => item);
 }
+
+const SURROGATE = /[\ud800-\udfff]/;

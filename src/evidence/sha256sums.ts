@@ -60,6 +60,8 @@ export function parseSums(bytes: Uint8Array, source: string): ParsedSums {
     } catch {
       return problem("UNSAFE_PATH", line, "the line is not valid UTF-8.");
     }
+    // GNU escapes a carriage return in a name, so a raw one at the end is a CRLF line ending.
+    if (text.endsWith("\r")) text = text.slice(0, -1);
     if (text === "" || text.startsWith("#")) return;
     const parsed = parseLine(text);
     if (typeof parsed === "string") return problem("MALFORMED_SUMS_LINE", line, parsed);
