@@ -7,7 +7,7 @@
  * that builds something throws on the first with `throwOnFindings`.
  */
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
-import { join, sep } from "node:path";
+import { sep } from "node:path";
 import { BinderyError, errnoCode, inputError, type Finding } from "./errors.js";
 import { compileGlobs } from "./glob.js";
 import { safePath, sortByPath, type PathPolicy } from "./paths.js";
@@ -65,7 +65,9 @@ export function walkTree(root: string, options: WalkOptions = {}): WalkResult {
         problem(rejected.code, rel, rejected.message);
         continue;
       }
-      const abs = join(dir, entry.name);
+      // `dir` is a resolved real path and a name holds no separator: plain concatenation is
+      // exact, and path.join would re-normalize the whole path for every entry.
+      const abs = `${dir}${sep}${entry.name}`;
       // The directory entry's type saves a stat per file; a few file systems do not report it.
       let stats: Stats | Dirent = entry.isFile() || entry.isDirectory() || entry.isSymbolicLink() ? entry : lstatSync(abs);
       let real = abs;
