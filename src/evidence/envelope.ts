@@ -60,8 +60,6 @@ export function defineReport<Body extends z.ZodRawShape>(options: {
   };
 }
 
-export type ReportOf<D> = D extends ReportDefinition<infer Body> ? z.output<z.ZodObject<typeof envelopeShape & Body>> : never;
-
 /** Builds a report: the envelope filled in, the whole validated (a failure here is a bindery bug). */
 export function buildReport<Body extends z.ZodRawShape>(
   definition: ReportDefinition<Body>,

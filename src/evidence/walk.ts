@@ -52,12 +52,12 @@ export function walkTree(root: string, options: WalkOptions = {}): WalkResult {
     const undecodable = entries.some((e) => e.name.includes("\uFFFD")) ? undecodableNames(dir) : undefined;
     for (const entry of entries) {
       const rel = relDir === "" ? entry.name : `${relDir}/${entry.name}`;
+      if (skip.has(rel) || excluded(rel)) continue;
       const bytes = undecodable?.get(entry.name);
       if (bytes !== undefined) {
         problem("UNSAFE_PATH", rel, `${JSON.stringify(rel)} is not valid UTF-8 (bytes ${bytes}); rename it.`);
         continue;
       }
-      if (skip.has(rel) || excluded(rel)) continue;
       try {
         safePath(rel, policy);
       } catch (error) {

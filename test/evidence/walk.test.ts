@@ -70,6 +70,8 @@ describe("walkTree: the safe directory walk", () => {
         message: '"bad\uFFFD\uFFFD.bin" is not valid UTF-8 (bytes 626164fffe2e62696e); rename it.',
       },
     ]);
+    // An exclusion that matches the name leaves it out like any other.
+    expect(walkTree(root, { policy: "filename", exclude: ["*.bin"] }).findings).toEqual([]);
   });
 
   it("prunes excluded directories and skips exact paths", () => {
