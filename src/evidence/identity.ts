@@ -5,11 +5,11 @@
  */
 import { createHash } from "node:crypto";
 import { realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { BinderyError, inputError } from "./errors.js";
 import { hashFiles, type HashOptions } from "./hashing.js";
-import { isSafePath, safePath } from "./paths.js";
+import { isSafePath, pathWithin, safePath } from "./paths.js";
 
 export const ROOT_LABELS = ["dataset", "run", "model", "demo", "paper", "release"] as const;
 export type RootLabel = (typeof ROOT_LABELS)[number];
@@ -88,24 +88,19 @@ export async function identitiesOfFiles(
         hint: "To checksum a directory, use `bindery checksums write`.",
       });
     }
-    const rel = relative(root, abs);
-    if (!isInside(rel)) {
+    const rel = pathWithin(root, abs);
+    if (!rel) {
       throw new BinderyError("PRIVATE_PATH", `${file} is outside ${rootShown}, so it has no public-safe name.`, {
         hint: "Pass --root with a directory that contains it.",
       });
     }
-    if (!isInside(relative(rootReal, realpathOrThrow(abs, file, "file")))) {
+    if (!pathWithin(rootReal, realpathOrThrow(abs, file, "file"))) {
       throw new BinderyError("SYMLINK_ESCAPE", `${file} is a symbolic link that points outside ${rootShown}.`);
     }
-    return { abs, path: safePath(rel.split(sep).join("/")), shown: file };
+    return { abs, path: safePath(rel), shown: file };
   });
   const digests = await hashFiles(named.map((n) => ({ path: n.abs, shown: n.shown })), options);
   return digests.map((digest, i) => ({ path: named[i]!.path, ...digest }));
-}
-
-/** True when a `relative()` result stays below its base (and is not the base itself). */
-function isInside(rel: string): boolean {
-  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 function realpathOrThrow(path: string, shown: string, what: string): string {

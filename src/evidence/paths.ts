@@ -10,6 +10,7 @@
  * normalized name would not open the file it claims to name.
  */
 import { homedir, tmpdir } from "node:os";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { BinderyError } from "./errors.js";
 
 /**
@@ -63,6 +64,16 @@ export function safePath(input: string, policy: PathPolicy = "public"): string {
 const ASCII = /^[\u0000-\u007f]*$/;
 /** An empty, `.` or `..` segment anywhere: the only inputs the slow path changes or refuses. */
 const NEEDS_NORMALIZING = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
+/**
+ * Where `target` lies under `base`, as a `/`-separated relative path: `""` when it is `base`
+ * itself, undefined when it lies outside. The one "is this inside that directory" check.
+ */
+export function pathWithin(base: string, target: string): string | undefined {
+  const rel = relative(resolve(base), resolve(target));
+  if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return sep === "/" ? rel : rel.split(sep).join("/");
+}
 
 /** True when `safePath` would accept `input` unchanged or normalized. */
 export function isSafePath(input: string, policy: PathPolicy = "public"): boolean {

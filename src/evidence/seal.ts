@@ -3,13 +3,14 @@
  * verify a directory against one, strictly: every missing, extra and mismatched file is named.
  */
 import { readFile } from "node:fs/promises";
-import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
 import { BinderyError, inputError } from "./errors.js";
 import { HashPool, hashFiles, type HashOptions } from "./hashing.js";
 import type { Identity } from "./identity.js";
 import { exactSetRule, identityRule, runRules, verdictOf, type Finding } from "./rules/index.js";
 import { compileGlobs } from "./glob.js";
+import { pathWithin } from "./paths.js";
 import { formatSums, parseSums } from "./sha256sums.js";
 import { throwOnFindings, walkTree, type WalkOptions } from "./walk.js";
 
@@ -130,7 +131,5 @@ function walkOptions(options: { dir: string; exclude?: readonly string[]; onProg
 
 /** The name of `file` relative to `dir` when it lies inside it (so a walk can skip it). */
 function insideName(dir: string, file: string): string | undefined {
-  const rel = relative(resolve(dir), resolve(file));
-  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
-  return rel.split(sep).join("/");
+  return pathWithin(dir, file) || undefined;
 }

@@ -10,7 +10,7 @@ import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats
 import { sep } from "node:path";
 import { BinderyError, errnoCode, inputError, type Finding } from "./errors.js";
 import { compileGlobs } from "./glob.js";
-import { safePath, sortByPath, type PathPolicy } from "./paths.js";
+import { pathWithin, safePath, sortByPath, type PathPolicy } from "./paths.js";
 
 export interface WalkedFile {
   /** Relative to the root, `/`-separated, checked by the path rule. */
@@ -144,7 +144,7 @@ function resolveLink(abs: string, rootReal: string): { real: string; stats: Stat
   } catch (error) {
     return errnoCode(error) === "ELOOP" ? "loops" : "dangles (its target does not exist)";
   }
-  if (real !== rootReal && !real.startsWith(rootReal + sep)) return "points outside the directory";
+  if (pathWithin(rootReal, real) === undefined) return "points outside the directory";
   return { real, stats: statSync(real) };
 }
 

@@ -1,6 +1,6 @@
 import { homedir, tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { BinderyError, comparePaths, findPrivatePath, safePath, sortByPath } from "../support/lib.js";
+import { BinderyError, comparePaths, findPrivatePath, pathWithin, safePath, sortByPath } from "../support/lib.js";
 
 function rejection(input: string, policy?: "public" | "filename"): string {
   try {
@@ -90,6 +90,19 @@ describe("findPrivatePath: private paths in free text", () => {
   it("finds this machine's own home and temp directories anywhere in a string", () => {
     expect(findPrivatePath(`cwd-relative?${tmpdir()}/x`)).toBeDefined();
     if (homedir().split("/").filter(Boolean).length >= 2) expect(findPrivatePath(`x=${homedir()}`)).toBeDefined();
+  });
+});
+
+describe("pathWithin: the one inside-a-directory check", () => {
+  it("gives the POSIX relative path inside, an empty string for the base itself, undefined outside", () => {
+    expect(pathWithin("/pkg", "/pkg/a/b.txt")).toBe("a/b.txt");
+    expect(pathWithin("/pkg/", "/pkg/./a/../c")).toBe("c");
+    expect(pathWithin("/pkg", "/pkg")).toBe("");
+    expect(pathWithin("/pkg", "/pkg-other/a")).toBeUndefined();
+    expect(pathWithin("/pkg", "/")).toBeUndefined();
+    expect(pathWithin("/pkg/a", "/pkg")).toBeUndefined();
+    // A name that merely starts with two dots is inside.
+    expect(pathWithin("/pkg", "/pkg/..hidden")).toBe("..hidden");
   });
 });
 
