@@ -21,3 +21,4 @@ export * from "./evidence/author-input.js";
 export * from "./evidence/rules/index.js";
 export * from "./evidence/secrets.js";
 export * from "./schemas.js";
+export * from "./dataset/index.js";

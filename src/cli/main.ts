@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { BinderyError, ExitCode } from "../evidence/errors.js";
 import { TOOL_VERSION } from "../evidence/tool.js";
 import { registerChecksums } from "./checksums.js";
+import { registerDataset } from "./dataset.js";
 import { registerHash } from "./hash.js";
 import { reportError } from "./output.js";
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     // Commander's own error text is replaced by ours (same words, our format and exit code).
     .configureOutput({ outputError: () => undefined });
   registerChecksums(program);
+  registerDataset(program);
   registerHash(program);
   return program;
 }

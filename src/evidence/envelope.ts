@@ -7,7 +7,7 @@ import { z } from "zod";
 import { defineArtifact, readArtifact, SEMVER, type ArtifactDefinition, type Migration } from "./artifact.js";
 import { writeFileAtomic } from "./atomic.js";
 import { prettyJson } from "./canonical-json.js";
-import { BinderyError } from "./errors.js";
+import { BinderyError, errorCodes, type ErrorCode } from "./errors.js";
 import { identityOfBytes, rootedIdentitySchema, type Identity, type RootedIdentity } from "./identity.js";
 import { generatorProblem } from "./rules/generator.js";
 import { generatedAt, UTC_TIMESTAMP } from "./time.js";
@@ -24,6 +24,38 @@ export const envelopeShape = {
   required_extensions: z.array(z.string()).optional(),
 };
 export const envelopeSchema = z.object(envelopeShape);
+
+/** One row of a report's decision: a named check, whether it passed, and why. */
+export const checkRowSchema = z.object({
+  id: z.string().min(1).describe("Stable check name, e.g. leakage:train/test"),
+  ok: z.boolean(),
+  detail: z.string().describe("One sentence, citing the numbers"),
+  issue_refs: z.array(z.string()).describe("Finding codes a failure raises, e.g. SPLIT_LEAKAGE"),
+});
+export type CheckRow = z.infer<typeof checkRowSchema>;
+
+/** The fields of a report that decides something: `ok`, the checks behind it, and the blockers. */
+export const decisionShape = {
+  ok: z.boolean(),
+  checks: z.array(checkRowSchema),
+  blockers: z.array(z.string()).describe("The detail of every failed check"),
+};
+
+/** A verifier finding as reports record it. */
+export const findingSchema = z.object({
+  code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),
+  severity: z.enum(["error", "warning"]),
+  path: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+  line: z.number().int().positive().optional(),
+});
+
+/** The decision fields for a list of checks: ok when every check passed. */
+export function decide(checks: readonly CheckRow[]): { ok: boolean; checks: CheckRow[]; blockers: string[] } {
+  const blockers = checks.filter((c) => !c.ok).map((c) => c.detail);
+  return { ok: blockers.length === 0, checks: [...checks], blockers };
+}
 export type Envelope = z.infer<typeof envelopeSchema>;
 
 export interface ReportDefinition<Body extends z.ZodRawShape>

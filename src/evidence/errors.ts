@@ -40,6 +40,13 @@ export const errorCodes = {
   DISAGREEMENT: [ExitCode.verificationFailed, "a field that must agree across artifacts differs"],
   FOREIGN_GENERATOR: [ExitCode.verificationFailed, "generated_by is missing or is not the expected bindery command"],
   PLACEHOLDER_TEXT: [ExitCode.verificationFailed, "release text holds placeholder wording (TODO, TBD, lorem ipsum, ...)"],
+  OUTPUT_EXISTS: [ExitCode.badInput, "an output directory holds files bindery did not write (or is not empty and --overwrite was not given)"],
+  COMMAND_FAILED: [ExitCode.badInput, "a command bindery ran for the user (a build, training or demo command) failed or could not start"],
+  COUNT_MISMATCH: [ExitCode.verificationFailed, "a record count differs from the count declared or recorded for it"],
+  SPLIT_LEAKAGE: [ExitCode.verificationFailed, "more comparable keys are shared between two splits than the metadata allows"],
+  NO_COMPARABLE_KEYS: [ExitCode.verificationFailed, "two splits cannot be compared for leakage: a split has no record with the key fields"],
+  MISSING_EVIDENCE: [ExitCode.verificationFailed, "a report the evidence (or --release) requires is not referenced"],
+  REPORT_NOT_OK: [ExitCode.verificationFailed, "a report bound into the evidence records a failed check (ok: false)"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
 } as const satisfies Record<string, readonly [ExitCode, string]>;

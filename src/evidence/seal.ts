@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
 import { BinderyError, inputError } from "./errors.js";
-import { HashPool, hashFiles, type HashOptions } from "./hashing.js";
+import { HashPool, hashFiles, type FileDigest, type HashOptions } from "./hashing.js";
 import type { Identity } from "./identity.js";
 import { exactSetRule, identityRule, runRules, verdictOf, type Finding } from "./rules/index.js";
 import { compileGlobs } from "./glob.js";
@@ -55,6 +55,8 @@ export interface VerifyChecksumsOptions extends HashOptions {
   /** Accept files present but not listed (default: strict). */
   allowExtra?: boolean;
   exclude?: readonly string[];
+  /** Digests already taken this run, by absolute path: those files are not read again. */
+  known?: ReadonlyMap<string, FileDigest>;
 }
 
 export interface VerifyChecksumsResult {
@@ -93,7 +95,13 @@ export async function verifyChecksums(options: VerifyChecksumsOptions): Promise<
         present: [...present.keys()],
         allowExtra: options.allowExtra ?? false,
       }),
-      identityRule({ ...hashing, code: "CHECKSUM_MISMATCH", claimedBy: sumsName, expected: listedAndPresent }),
+      identityRule({
+        ...hashing,
+        code: "CHECKSUM_MISMATCH",
+        claimedBy: sumsName,
+        expected: listedAndPresent,
+        ...(options.known ? { known: options.known } : {}),
+      }),
     ]);
     const findings = [...parsed.findings, ...walked.findings, ...verdict.findings];
     return { ...verdictOf(findings), sums: sumsName, checked: listedAndPresent.length, findings };

@@ -1,6 +1,6 @@
 /** Identity rule: the bytes on disk are the bytes an identity (or a checksum line) names. */
 import { existsSync } from "node:fs";
-import { hashFiles, type HashOptions } from "../hashing.js";
+import { hashFiles, type FileDigest, type HashOptions } from "../hashing.js";
 import { finding, type Finding, type Rule } from "./engine.js";
 
 export interface Expectation {
@@ -19,6 +19,8 @@ export interface IdentityRuleOptions extends HashOptions {
   code?: "IDENTITY_MISMATCH" | "CHECKSUM_MISMATCH";
   /** Which file made the claim, for the message (e.g. `SHA256SUMS`). */
   claimedBy?: string;
+  /** Digests already taken this run, by `abs`: those files are not read again. */
+  known?: ReadonlyMap<string, FileDigest>;
 }
 
 export function identityRule(options: IdentityRuleOptions): Rule {
@@ -26,15 +28,19 @@ export function identityRule(options: IdentityRuleOptions): Rule {
     rule: "identity",
     async check() {
       const findings: Finding[] = [];
+      const known = options.known ?? new Map<string, FileDigest>();
       const present = options.expected.filter((e) => {
-        if (existsSync(e.abs)) return true;
+        if (known.has(e.abs) || existsSync(e.abs)) return true;
         findings.push(finding("MISSING_FILE", e.path, `${e.path} is named${by(options)} but does not exist.`));
         return false;
       });
-      const digests = await hashFiles(
-        present.map((e) => ({ path: e.abs, shown: e.path })),
+      const unknown = present.filter((e) => !known.has(e.abs));
+      const hashed = await hashFiles(
+        unknown.map((e) => ({ path: e.abs, shown: e.path })),
         options,
       );
+      const fresh = new Map(unknown.map((e, i) => [e.abs, hashed[i]!]));
+      const digests = present.map((e) => known.get(e.abs) ?? fresh.get(e.abs)!);
       const code = options.code ?? "IDENTITY_MISMATCH";
       present.forEach((e, i) => {
         const actual = digests[i]!;

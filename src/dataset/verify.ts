@@ -1,0 +1,393 @@
+/**
+ * `bindery dataset verify`: everything a dataset package claims, checked against its bytes, with
+ * every finding listed. One hashing pass covers SHA256SUMS and every identity; the integrity
+ * analysis is re-derived from the data in the same pass (records parsed while workers hash), so
+ * counts, leakage and balance are recomputed, never trusted.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { z } from "zod";
+import { parseArtifact, parseJson, type ArtifactDefinition } from "../evidence/artifact.js";
+import { canonicalJson } from "../evidence/canonical-json.js";
+import { decide } from "../evidence/envelope.js";
+import { isBinderyError, type Finding } from "../evidence/errors.js";
+import { HashPool, hashFiles, type FileDigest, type HashOptions } from "../evidence/hashing.js";
+import type { Identity } from "../evidence/identity.js";
+import { sortByPath } from "../evidence/paths.js";
+import {
+  agreementRule,
+  exactSetRule,
+  finding,
+  generatorRule,
+  identityRule,
+  placeholderRule,
+  publicTextRule,
+  rerenderRule,
+  runRules,
+  verdictOf,
+  type Rule,
+  type Verdict,
+} from "../evidence/rules/index.js";
+import { verifyChecksums } from "../evidence/seal.js";
+import { walkTree } from "../evidence/walk.js";
+import { analyzeSplits, checkFindings, type SplitAnalysis } from "./integrity.js";
+import type { PlannedSplit } from "./inputs.js";
+import { renderCroissant, renderDataCard, renderManifest } from "./render.js";
+import {
+  DATASET_FILES,
+  datasetManifest,
+  datasetPackageReport,
+  inputCheckReport,
+  PACKAGE_OUTPUTS,
+  snapshotReport,
+  splitIntegrityReport,
+  type DatasetManifest,
+  type DatasetPackage,
+  type SplitIntegrity,
+} from "./schema.js";
+
+export interface VerifyDatasetOptions extends HashOptions {
+  dir: string;
+  /** Require the snapshot and input-check reports (a release gate). */
+  release?: boolean;
+  /** Placeholder wording (TODO, TBD, ...) in the metadata becomes a warning instead of an error. */
+  allowPlaceholders?: boolean;
+  /** Work already done this run (by `packageDataset`): digests by relative path, and the analysis. */
+  reuse?: { digests: ReadonlyMap<string, FileDigest>; analysis?: SplitAnalysis };
+}
+
+export interface VerifyDatasetResult extends Verdict {
+  dir: string;
+  dataset: { name: string; version: string } | null;
+  /** Files hashed (or reused) and records parsed. */
+  checked: { files: number; records: number };
+  /** One row per area checked, for reports. */
+  areas: { id: string; ok: boolean; findings: number; codes: string[] }[];
+  /** The identity of every file in the directory, as hashed. */
+  files: Identity[];
+}
+
+/** What a finding is about, for the per-area summary. */
+const AREAS: readonly [string, (f: Finding) => boolean][] = [
+  ["checksums", (f) => f.message.includes(DATASET_FILES.sums)],
+  ["package", (f) => f.path === DATASET_FILES.package],
+  ["manifest", (f) => f.path === DATASET_FILES.manifest],
+  ["integrity", (f) => f.path === DATASET_FILES.integrity],
+  ["card", (f) => f.path === DATASET_FILES.card],
+  ["croissant", (f) => f.path === DATASET_FILES.croissant],
+  ["snapshot", (f) => f.path === DATASET_FILES.snapshot],
+  ["input-check", (f) => f.path === DATASET_FILES.inputCheck],
+];
+
+interface Loaded<T> {
+  value: T | undefined;
+  raw: unknown;
+  text: string | undefined;
+}
+
+export async function verifyDataset(options: VerifyDatasetOptions): Promise<VerifyDatasetResult> {
+  const { dir } = options;
+  const findings: Finding[] = [];
+  const walked = walkTree(dir);
+  findings.push(...walked.findings);
+  const present = new Map(walked.files.map((f) => [f.path, f]));
+  const at = (path: string) => join(dir, path);
+
+  /** Reads one artifact; a missing or malformed one becomes a finding (and `value` stays undefined). */
+  const load = async <S extends z.ZodType>(path: string, definition: ArtifactDefinition<S>, required: boolean): Promise<Loaded<z.output<S>>> => {
+    if (!present.has(path)) {
+      if (required) findings.push(finding("MISSING_FILE", path, `${path} is missing; every dataset package has one.`));
+      return { value: undefined, raw: undefined, text: undefined };
+    }
+    const text = (await readFile(at(path))).toString("utf8");
+    let raw: unknown;
+    try {
+      raw = parseJson(text, path);
+      return { value: parseArtifact(definition, raw, path), raw, text };
+    } catch (error) {
+      if (!isBinderyError(error)) throw error;
+      findings.push(finding(error.code, path, error.message));
+      return { value: undefined, raw, text };
+    }
+  };
+
+  const pkg = await load(DATASET_FILES.package, datasetPackageReport, true);
+  const manifest = await load(DATASET_FILES.manifest, datasetManifest, true);
+  const integrityRaw = await load(DATASET_FILES.integrity, splitIntegrityReport, true);
+  const snapshot = await load(DATASET_FILES.snapshot, snapshotReport, false);
+  const inputCheck = await load(DATASET_FILES.inputCheck, inputCheckReport, false);
+
+  // One pass: workers hash every file while this thread re-derives the integrity analysis.
+  const splits: PlannedSplit[] | undefined = pkg.value?.splits.map((s) => ({
+    name: s.name,
+    declared_records: s.declared_records,
+    files: s.files,
+  }));
+  const payloadPresent = splits?.every((s) => s.files.every((f) => present.has(f.path))) ?? false;
+  const { digests, analysis } = await hashAndAnalyze(options, walked.files, async () => {
+    if (!pkg.value || !splits || !payloadPresent) return undefined;
+    try {
+      return await analyzeSplits({ dir, parameters: pkg.value.integrity, splits });
+    } catch (error) {
+      if (!isBinderyError(error)) throw error;
+      findings.push(finding(error.code, DATASET_FILES.integrity, `the data cannot be analyzed: ${error.message}`));
+      return undefined;
+    }
+  });
+  const known = new Map(walked.files.flatMap((f) => (digests.has(f.path) ? [[f.abs, digests.get(f.path)!] as const] : [])));
+  const identityOf = (path: string): Identity | undefined => {
+    const digest = digests.get(path);
+    return digest ? { path, ...digest } : undefined;
+  };
+
+  // SHA256SUMS: format, exact set and bytes.
+  try {
+    const sums = await verifyChecksums({ dir, known, concurrency: 1 });
+    findings.push(...sums.findings.filter((f) => !walked.findings.some((w) => w.path === f.path && w.code === f.code)));
+  } catch (error) {
+    if (!isBinderyError(error)) throw error;
+    findings.push(finding("MISSING_FILE", DATASET_FILES.sums, `${DATASET_FILES.sums} is missing or unreadable: ${error.message}`));
+  }
+
+  const rules: Rule[] = [];
+  const identityCheck = (expected: readonly Identity[], claimedBy: string) =>
+    identityRule({ expected: expected.map((e) => ({ ...e, abs: at(e.path) })), known, claimedBy, concurrency: 1 });
+
+  for (const [path, loaded, generator] of [
+    [DATASET_FILES.package, pkg, datasetPackageReport.generatedBy],
+    [DATASET_FILES.manifest, manifest, datasetManifest.schema.shape.generated_by.value],
+    [DATASET_FILES.integrity, integrityRaw, splitIntegrityReport.generatedBy],
+    [DATASET_FILES.snapshot, snapshot, snapshotReport.generatedBy],
+    [DATASET_FILES.inputCheck, inputCheck, inputCheckReport.generatedBy],
+  ] as const) {
+    if (loaded.raw === undefined) continue;
+    rules.push(generatorRule({ path, document: loaded.raw, expected: generator }), publicTextRule({ path, document: loaded.raw }));
+  }
+  checkKeysDeclared(integrityRaw.raw, findings);
+
+  const p = pkg.value;
+  if (p) {
+    rules.push(placeholderRule({ path: DATASET_FILES.package, document: p.dataset, allowPlaceholders: options.allowPlaceholders ?? false }));
+    const referenced = [p.manifest, p.split_integrity, p.snapshot_report, p.input_check_report].filter((i) => i !== null);
+    rules.push(identityCheck(referenced, `by ${DATASET_FILES.package}`));
+    if (options.release) {
+      for (const [name, ref] of [
+        [DATASET_FILES.snapshot, p.snapshot_report],
+        [DATASET_FILES.inputCheck, p.input_check_report],
+      ] as const) {
+        if (ref === null) {
+          findings.push(finding("MISSING_EVIDENCE", DATASET_FILES.package, `a release needs ${name}, but ${DATASET_FILES.package} references none; build the dataset with \`bindery dataset snapshot\`.`));
+        }
+      }
+    }
+    // The package's files: the payload, the package outputs and the reports it references.
+    const payloadPaths = p.splits.flatMap((s) => s.files.map((f) => f.path));
+    rules.push(
+      exactSetRule({
+        listing: `${DATASET_FILES.package} and its referenced reports`,
+        listed: [...payloadPaths, ...PACKAGE_OUTPUTS, ...referenced.filter((r) => r.path !== DATASET_FILES.manifest && r.path !== DATASET_FILES.integrity).map((r) => r.path)],
+        present: [...present.keys()],
+      }),
+    );
+    if (manifest.value) rules.push(...manifestRules(p, manifest.value, analysis, at, identityCheck));
+    if (integrityRaw.value) {
+      rules.push(rerenderRule({ path: DATASET_FILES.card, abs: at(DATASET_FILES.card), render: () => renderDataCard(p, integrityRaw.value!) }));
+    }
+    if (manifest.value) {
+      rules.push(rerenderRule({ path: DATASET_FILES.croissant, abs: at(DATASET_FILES.croissant), render: () => renderCroissant(p, manifest.value!) }));
+    }
+    if (integrityRaw.value && analysis) {
+      const payload = sortByPath(payloadPaths.map(identityOf).filter((i) => i !== undefined), (i) => i.path);
+      findings.push(...integrityFindings(integrityRaw.value, analysis, payload));
+    }
+    if (analysis) findings.push(...checkFindings(analysis.checks));
+    if (snapshot.value) findings.push(...snapshotFindings(p, snapshot.value, inputCheck.value, manifest.value, identityOf));
+  }
+  if (inputCheck.value && !inputCheck.value.ok) {
+    findings.push(finding("REPORT_NOT_OK", DATASET_FILES.inputCheck, `${DATASET_FILES.inputCheck} records a failed input check: ${inputCheck.value.blockers.join(" ")}`, { field: "/ok" }));
+  }
+  const card = present.has(DATASET_FILES.card) ? (await readFile(at(DATASET_FILES.card))).toString("utf8") : undefined;
+  if (card !== undefined) rules.push(publicTextRule({ path: DATASET_FILES.card, text: card }));
+
+  findings.push(...(await runRules(rules)).findings);
+  const verdict = verdictOf(dedupe(findings));
+  return {
+    ...verdict,
+    dir,
+    dataset: p ? { name: p.dataset.name, version: p.dataset.version } : null,
+    checked: { files: digests.size, records: analysis?.splits.reduce((sum, s) => sum + s.records, 0) ?? 0 },
+    areas: AREAS.map(([id, about]) => {
+      const mine = verdict.findings.filter((f) => f.severity === "error" && about(f));
+      return { id, ok: mine.length === 0, findings: mine.length, codes: [...new Set(mine.map((f) => f.code))].sort() };
+    }),
+    files: sortByPath([...digests.entries()].map(([path, digest]) => ({ path, ...digest })), (f) => f.path),
+  };
+}
+
+async function hashAndAnalyze(
+  options: VerifyDatasetOptions,
+  files: readonly { path: string; abs: string }[],
+  analyze: () => Promise<SplitAnalysis | undefined>,
+): Promise<{ digests: Map<string, FileDigest>; analysis: SplitAnalysis | undefined }> {
+  const digests = new Map(options.reuse?.digests);
+  const toHash = files.filter((f) => !digests.has(f.path));
+  const pool = toHash.length > 0 && !options.pool && options.concurrency !== 1 ? HashPool.start(options.concurrency) : undefined;
+  try {
+    const hashing = hashFiles(
+      toHash.map((f) => ({ path: f.abs, shown: f.path })),
+      {
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.pool ? { pool: options.pool } : pool ? { pool } : { concurrency: 1 }),
+      },
+    );
+    const [analysis, hashed] = await Promise.all([options.reuse?.analysis ? Promise.resolve(options.reuse.analysis) : analyze(), hashing]);
+    toHash.forEach((f, i) => digests.set(f.path, hashed[i]!));
+    return { digests, analysis };
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** An integrity file that names no key fields cannot show anything about leakage. */
+function checkKeysDeclared(raw: unknown, findings: Finding[]): void {
+  if (typeof raw !== "object" || raw === null) return;
+  const fields = (raw as { key_fields?: unknown }).key_fields;
+  if (Array.isArray(fields) && fields.length > 0) return;
+  const path = DATASET_FILES.integrity;
+  // Replace the schema finding this also raised with the specific one.
+  const index = findings.findIndex((f) => f.path === path && f.code === "INPUT_INVALID");
+  if (index >= 0) findings.splice(index, 1);
+  findings.push(finding("NO_COMPARABLE_KEYS", path, `${path} names no key fields, so it cannot show that the splits do not leak.`, { field: "/key_fields" }));
+}
+
+function manifestRules(
+  p: DatasetPackage,
+  manifest: DatasetManifest,
+  analysis: SplitAnalysis | undefined,
+  at: (path: string) => string,
+  identityCheck: (expected: readonly Identity[], claimedBy: string) => Rule,
+): Rule[] {
+  const rules: Rule[] = [identityCheck(manifest.files, `by ${DATASET_FILES.manifest}`)];
+  // Re-rendered from the manifest's identities, the package's splits and the records counted now.
+  const recorded = new Map(manifest.files.map((f) => [f.path, f]));
+  const counted = new Map(analysis?.splits.flatMap((s) => s.files.map((f) => [f.path, f.records] as const)) ?? []);
+  const files = p.splits.flatMap((s) =>
+    s.files.flatMap((f) => {
+      const identity = recorded.get(f.path);
+      if (!identity) return [];
+      return [{ path: f.path, sha256: identity.sha256, size: identity.size, split: s.name, format: f.format, records: counted.get(f.path) ?? identity.records }];
+    }),
+  );
+  rules.push(rerenderRule({ path: DATASET_FILES.manifest, abs: at(DATASET_FILES.manifest), render: () => renderManifest(p.dataset, files) }));
+  // The package's split summaries restate the manifest's numbers.
+  rules.push(
+    agreementRule({
+      fact: "split record and byte totals",
+      sources: [
+        {
+          path: DATASET_FILES.manifest,
+          value: p.splits.map((s) => {
+            const mine = s.files.flatMap((f) => recorded.get(f.path) ?? []);
+            return { name: s.name, records: mine.reduce((n, f) => n + f.records, 0), bytes: mine.reduce((n, f) => n + f.size, 0) };
+          }),
+        },
+        { path: DATASET_FILES.package, field: "/splits", value: p.splits.map((s) => ({ name: s.name, records: s.records, bytes: s.bytes })) },
+      ],
+    }),
+  );
+  return rules;
+}
+
+/** The recorded integrity analysis against the one re-derived from the data. */
+function integrityFindings(
+  recorded: SplitIntegrity,
+  derived: SplitAnalysis,
+  payload: Identity[],
+): Finding[] {
+  const path = DATASET_FILES.integrity;
+  const findings: Finding[] = [];
+  const counts = new Map<string, number>();
+  for (const split of derived.splits) {
+    counts.set(`split ${split.name}`, split.records);
+    for (const file of split.files) counts.set(file.path, file.records);
+  }
+  for (const split of recorded.splits) {
+    const check = (name: string, claimed: number) => {
+      const actual = counts.get(name);
+      if (actual !== undefined && actual !== claimed) {
+        findings.push(finding("COUNT_MISMATCH", path, `${path} says ${name} has ${claimed} records, but the data has ${actual}.`));
+      }
+    };
+    check(`split ${split.name}`, split.records);
+    for (const file of split.files) check(file.path, file.records);
+  }
+  if (findings.length > 0) return findings;
+  const expected: Pick<SplitIntegrity, "inputs" | "splits" | "leakage" | "checks" | "ok" | "blockers"> = {
+    inputs: payload,
+    splits: derived.splits,
+    leakage: derived.leakage,
+    ...decide(derived.checks),
+  };
+  const differs = (["inputs", "splits", "leakage", "checks", "ok", "blockers"] as const).filter(
+    (key) => canonicalJson(recorded[key]) !== canonicalJson(expected[key]),
+  );
+  if (differs.length > 0) {
+    findings.push(
+      finding("STALE_RENDER", path, `${path} no longer matches the data: its ${differs.join(", ")} differ from the analysis re-derived now.`, { field: `/${differs[0]}` }),
+    );
+  }
+  return findings;
+}
+
+function snapshotFindings(
+  p: DatasetPackage,
+  snapshot: z.output<typeof snapshotReport.schema>,
+  inputCheck: z.output<typeof inputCheckReport.schema> | undefined,
+  manifest: DatasetManifest | undefined,
+  identityOf: (path: string) => Identity | undefined,
+): Finding[] {
+  const path = DATASET_FILES.snapshot;
+  const findings: Finding[] = [];
+  const disagree = (field: string, message: string) => findings.push(finding("DISAGREEMENT", path, message, { field }));
+  const show = (d: { name: string; version: string }) => `${d.name} ${d.version}`;
+  if (snapshot.dataset.name !== p.dataset.name || snapshot.dataset.version !== p.dataset.version) {
+    disagree("/dataset", `${path} is a snapshot of ${show(snapshot.dataset)}, but ${DATASET_FILES.package} packages ${show(p.dataset)}.`);
+  }
+  const actual = identityOf(snapshot.input_check_report.path);
+  if (!actual) {
+    findings.push(finding("MISSING_FILE", path, `${path} names ${snapshot.input_check_report.path}, which is missing.`, { field: "/input_check_report" }));
+  } else if (actual.sha256 !== snapshot.input_check_report.sha256 || actual.size !== snapshot.input_check_report.size) {
+    findings.push(finding("IDENTITY_MISMATCH", path, `${path} names an input check report with sha256 ${snapshot.input_check_report.sha256}, but ${actual.path} has ${actual.sha256}: the input check is stale.`, { field: "/input_check_report" }));
+  }
+  if (inputCheck) {
+    if (inputCheck.spec_sha256 !== snapshot.spec_sha256) {
+      disagree("/spec_sha256", `${path} was built from spec ${snapshot.spec_sha256}, but ${DATASET_FILES.inputCheck} checked the inputs of spec ${inputCheck.spec_sha256}.`);
+    }
+    const observed = new Map(inputCheck.sources.map((s) => [s.id, s.observed]));
+    for (const source of snapshot.sources) {
+      const seen = observed.get(source.id);
+      if (!seen || seen.sha256 !== source.sha256 || seen.size !== source.size) {
+        disagree("/sources", `${path} says source ${source.id} is ${source.sha256} (${source.size} bytes), but ${DATASET_FILES.inputCheck} observed ${seen ? `${seen.sha256} (${seen.size} bytes)` : "no such file"}.`);
+      }
+    }
+  }
+  if (manifest) {
+    const built = canonicalJson([...snapshot.outputs].sort((a, b) => (a.path < b.path ? -1 : 1)));
+    const packaged = canonicalJson(manifest.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size })).sort((a, b) => (a.path < b.path ? -1 : 1)));
+    if (built !== packaged) {
+      disagree("/outputs", `${path} lists the files the build wrote, and they are not the payload ${DATASET_FILES.manifest} lists: the data changed after the snapshot.`);
+    }
+  }
+  return findings;
+}
+
+/** The same finding raised twice (by two routes to one fact) is listed once. */
+function dedupe(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.code}\u0000${f.path}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
