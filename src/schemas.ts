@@ -5,11 +5,28 @@
 import { z } from "zod";
 import { envelopeSchema } from "./evidence/envelope.js";
 import { identitySchema, rootedIdentitySchema } from "./evidence/identity.js";
+import { datasetMetadataSchema, datasetSpecSchema } from "./dataset/inputs.js";
+import {
+  datasetManifestSchema,
+  datasetPackageReport,
+  datasetVerifyReport,
+  inputCheckReport,
+  snapshotReport,
+  splitIntegrityReport,
+} from "./dataset/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
   { file: "identity.schema.json", title: "bindery identity {path, sha256, size}", schema: identitySchema },
   { file: "rooted-identity.schema.json", title: "bindery identity with an optional root label", schema: rootedIdentitySchema },
   { file: "report-envelope.schema.json", title: "bindery report envelope", schema: envelopeSchema },
+  { file: "dataset-spec.schema.json", title: "bindery/dataset-spec (author input)", schema: datasetSpecSchema },
+  { file: "dataset-metadata.schema.json", title: "bindery/dataset-metadata (author input)", schema: datasetMetadataSchema },
+  { file: "dataset-input-check-report.schema.json", title: "dataset_input_check_report.json", schema: inputCheckReport.schema },
+  { file: "dataset-snapshot-report.schema.json", title: "dataset_snapshot_report.json", schema: snapshotReport.schema },
+  { file: "split-integrity.schema.json", title: "split_integrity.json", schema: splitIntegrityReport.schema },
+  { file: "dataset-manifest.schema.json", title: "dataset_manifest.json", schema: datasetManifestSchema },
+  { file: "dataset-package.schema.json", title: "dataset_package.json", schema: datasetPackageReport.schema },
+  { file: "dataset-verify-report.schema.json", title: "dataset verification report (bindery dataset verify --report)", schema: datasetVerifyReport.schema },
 ];
 
 /** The JSON Schema documents, by file name. */

@@ -33,6 +33,7 @@ interface IntegrityFlags extends OutputFlags {
 
 interface VerifyFlags extends OutputFlags {
   datasetDir: string;
+  deep?: boolean;
   release?: boolean;
   allowPlaceholders?: boolean;
   report?: string;
@@ -226,7 +227,8 @@ export function registerDataset(program: Command): void {
           "check a dataset package against its bytes: checksums, identities, stale renders, counts, leakage and provenance reports; every finding is listed (exit 1)",
         )
         .requiredOption("--dataset-dir <dir>", "the dataset package directory")
-        .option("--release", "also require the snapshot and input-check reports (a release gate)")
+        .option("--deep", "re-derive the whole split integrity analysis from the data (parses every record)")
+        .option("--release", "a release gate: require the snapshot and input-check reports; implies --deep")
         .option("--allow-placeholders", "accept placeholder wording (TODO, TBD, ...) in the metadata, as warnings, for a draft")
         .option("--report <file>", "write a verification report here (outside the package); nothing is written without it"),
     ),
@@ -244,6 +246,7 @@ export function registerDataset(program: Command): void {
       const result = await verifyDataset({
         dir: flags.datasetDir,
         release: flags.release ?? false,
+        deep: flags.deep ?? false,
         allowPlaceholders: flags.allowPlaceholders ?? false,
         ...(onProgress ? { onProgress } : {}),
       });
@@ -268,7 +271,8 @@ export function registerDataset(program: Command): void {
         });
         await writeReport(flags.report, report, "dataset verification report");
       }
-      const summary = `${flags.datasetDir}: ${plural(result.checked.files, "file")} and ${plural(result.checked.records, "record")} checked${flags.release ? " (release)" : ""}`;
+      const mode = [result.checked.deep ? "deep" : "", flags.release ? "release" : ""].filter(Boolean).join(", ");
+      const summary = `${flags.datasetDir}: ${plural(result.checked.files, "file")} and ${plural(result.checked.records, "record")} checked${mode ? ` (${mode})` : ""}`;
       return {
         json: { ok: result.ok, dir: flags.datasetDir, dataset: result.dataset, release: flags.release ?? false, checked: result.checked, findings: result.findings, ...(flags.report ? { report: flags.report } : {}) },
         human: result.ok

@@ -70,8 +70,24 @@ function normalizer(mode: KeyNormalization): (value: unknown) => unknown {
   return (value) => (typeof value === "string" ? value.normalize("NFC").trim().replace(/\s+/gu, " ").toLowerCase() : value);
 }
 
+/** The key in canonical JSON: how samples are sorted and `key_sha256` is taken. */
 function keyText(values: unknown[]): string {
   return values.every((v) => typeof v !== "object" || v === null) ? JSON.stringify(values) : canonicalJson(values);
+}
+
+/**
+ * The digest a key is counted by. A lone string key (the common case) is hashed as it is, without
+ * serializing it first (that costs more than the hash); any other tuple as its canonical JSON. The
+ * `s`/`j` prefix keeps the two encodings apart.
+ */
+function keyDigest(values: unknown[]): string {
+  const only = values.length === 1 ? values[0] : undefined;
+  return hash("sha256", typeof only === "string" ? `s${only}` : `j${keyText(values)}`, "base64");
+}
+
+/** A record's own field (never one inherited from Object.prototype, such as `constructor`). */
+function own(record: DataRecord, field: string): unknown {
+  return Object.hasOwn(record, field) ? record[field] : undefined;
 }
 
 function labelText(value: unknown): string {
@@ -106,13 +122,13 @@ export async function analyzeSplits(options: AnalyzeOptions): Promise<SplitAnaly
         if (first && file.format !== "jsonl") {
           first = false;
           for (const field of [...parameters.key_fields, ...(parameters.label_field ? [parameters.label_field] : [])]) {
-            if (!(field in record)) {
+            if (!Object.hasOwn(record, field)) {
               throw new BinderyError("INPUT_INVALID", `${file.path} has no column ${JSON.stringify(field)}, which the metadata names as a key or label field.`);
             }
           }
         }
         if (labels) {
-          const label = record[parameters.label_field!];
+          const label = own(record, parameters.label_field!);
           if (label === undefined || label === null) missingLabel += 1;
           else {
             const text = labelText(label);
@@ -121,29 +137,31 @@ export async function analyzeSplits(options: AnalyzeOptions): Promise<SplitAnaly
         }
         const values: unknown[] = [];
         for (const field of parameters.key_fields) {
-          const value = record[field];
+          const value = own(record, field);
           if (value === undefined || value === null) {
             withoutKey += 1;
             return;
           }
           values.push(normalize(value));
         }
-        const text = keyText(values);
-        const digest = hash("sha256", text, "base64");
+        const digest = keyDigest(values);
         const entry = keys.get(digest) ?? 0;
         if (entry & bit) {
           duplicateRecords += 1;
           if (!(entry & seenTwice)) {
             duplicateKeys += 1;
-            duplicateSample.offer(text, values);
+            duplicateSample.offer(keyText(values), values);
             keys.set(digest, entry | seenTwice);
           }
           return;
         }
         keys.set(digest, entry | bit);
         // A key new to this split forms a shared pair with every split that already holds it.
-        for (let other = 0; other < index; other += 1) {
-          if (entry & (1 << other)) sampleFor(pairSamples, other, index).offer(text, values);
+        if (entry !== 0) {
+          const text = keyText(values);
+          for (let other = 0; other < index; other += 1) {
+            if (entry & (1 << other)) sampleFor(pairSamples, other, index).offer(text, values);
+          }
         }
       };
       const records = await readRecords(join(options.dir, file.path), file.format, onRecord, { shown: file.path });

@@ -240,7 +240,7 @@ export const datasetVerifyReport = defineReport({
   body: {
     dataset: datasetRef.nullable(),
     release: z.boolean().describe("Whether the snapshot and input-check reports were required"),
-    checked: z.object({ files: count, records: count }),
+    checked: z.object({ files: count, records: count, deep: z.boolean().describe("Whether the integrity analysis was re-derived") }),
     findings: z.array(findingSchema),
     ...decisionShape,
   },

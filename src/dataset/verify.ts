@@ -1,15 +1,17 @@
 /**
  * `bindery dataset verify`: everything a dataset package claims, checked against its bytes, with
- * every finding listed. One hashing pass covers SHA256SUMS and every identity; the integrity
- * analysis is re-derived from the data in the same pass (records parsed while workers hash), so
- * counts, leakage and balance are recomputed, never trusted.
+ * every finding listed. One hashing pass covers SHA256SUMS and every identity; while the workers
+ * hash, this thread recounts the records of every payload file, so split_integrity.json's counts
+ * are checked against the data and its decision against its own numbers. Deep verification
+ * (`--deep`, implied by `--release`) re-derives the whole analysis instead (every record parsed,
+ * keys compared), so leakage, duplicates and balance are recomputed, never trusted.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { z } from "zod";
 import { parseArtifact, parseJson, type ArtifactDefinition } from "../evidence/artifact.js";
 import { canonicalJson } from "../evidence/canonical-json.js";
-import { decide } from "../evidence/envelope.js";
+import { decide, type Envelope } from "../evidence/envelope.js";
 import { isBinderyError, type Finding } from "../evidence/errors.js";
 import { HashPool, hashFiles, type FileDigest, type HashOptions } from "../evidence/hashing.js";
 import type { Identity } from "../evidence/identity.js";
@@ -30,7 +32,8 @@ import {
 } from "../evidence/rules/index.js";
 import { verifyChecksums } from "../evidence/seal.js";
 import { walkTree } from "../evidence/walk.js";
-import { analyzeSplits, checkFindings, type SplitAnalysis } from "./integrity.js";
+import { analyzeSplits, checkFindings, integrityChecks, type SplitAnalysis } from "./integrity.js";
+import { countRecords } from "./records.js";
 import type { PlannedSplit } from "./inputs.js";
 import { renderCroissant, renderDataCard, renderManifest } from "./render.js";
 import {
@@ -48,8 +51,13 @@ import {
 
 export interface VerifyDatasetOptions extends HashOptions {
   dir: string;
-  /** Require the snapshot and input-check reports (a release gate). */
+  /** Require the snapshot and input-check reports (a release gate); implies `deep`. */
   release?: boolean;
+  /**
+   * Re-derive the whole integrity analysis from the data (parse every record) instead of
+   * recounting records and checking split_integrity.json against its own numbers.
+   */
+  deep?: boolean;
   /** Placeholder wording (TODO, TBD, ...) in the metadata becomes a warning instead of an error. */
   allowPlaceholders?: boolean;
   /** Work already done this run (by `packageDataset`): digests by relative path, and the analysis. */
@@ -59,8 +67,8 @@ export interface VerifyDatasetOptions extends HashOptions {
 export interface VerifyDatasetResult extends Verdict {
   dir: string;
   dataset: { name: string; version: string } | null;
-  /** Files hashed (or reused) and records parsed. */
-  checked: { files: number; records: number };
+  /** Files hashed (or reused), records counted, and whether the integrity analysis was re-derived. */
+  checked: { files: number; records: number; deep: boolean };
   /** One row per area checked, for reports. */
   areas: { id: string; ok: boolean; findings: number; codes: string[] }[];
   /** The identity of every file in the directory, as hashed. */
@@ -117,20 +125,27 @@ export async function verifyDataset(options: VerifyDatasetOptions): Promise<Veri
   const snapshot = await load(DATASET_FILES.snapshot, snapshotReport, false);
   const inputCheck = await load(DATASET_FILES.inputCheck, inputCheckReport, false);
 
-  // One pass: workers hash every file while this thread re-derives the integrity analysis.
+  // One pass: workers hash every file while this thread counts (or, deep, re-analyzes) the records.
   const splits: PlannedSplit[] | undefined = pkg.value?.splits.map((s) => ({
     name: s.name,
     declared_records: s.declared_records,
     files: s.files,
   }));
   const payloadPresent = splits?.every((s) => s.files.every((f) => present.has(f.path))) ?? false;
-  const { digests, analysis } = await hashAndAnalyze(options, walked.files, async () => {
+  const deep = options.deep === true || options.release === true || options.reuse?.analysis !== undefined;
+  const { digests, data } = await hashAndRead(options, walked.files, async () => {
     if (!pkg.value || !splits || !payloadPresent) return undefined;
     try {
-      return await analyzeSplits({ dir, parameters: pkg.value.integrity, splits });
+      if (deep) {
+        const analysis = options.reuse?.analysis ?? (await analyzeSplits({ dir, parameters: pkg.value.integrity, splits }));
+        return { analysis, counts: new Map(analysis.splits.flatMap((s) => s.files.map((f) => [f.path, f.records] as const))) };
+      }
+      const counts = new Map<string, number>();
+      for (const file of splits.flatMap((s) => s.files)) counts.set(file.path, await countRecords(at(file.path), file.format, { shown: file.path }));
+      return { analysis: undefined, counts };
     } catch (error) {
       if (!isBinderyError(error)) throw error;
-      findings.push(finding(error.code, DATASET_FILES.integrity, `the data cannot be analyzed: ${error.message}`));
+      findings.push(finding(error.code, DATASET_FILES.integrity, `the data cannot be read: ${error.message}`));
       return undefined;
     }
   });
@@ -189,18 +204,17 @@ export async function verifyDataset(options: VerifyDatasetOptions): Promise<Veri
         present: [...present.keys()],
       }),
     );
-    if (manifest.value) rules.push(...manifestRules(p, manifest.value, analysis, at, identityCheck));
+    if (manifest.value) rules.push(...manifestRules(p, manifest.value, data?.counts, at, identityCheck));
     if (integrityRaw.value) {
       rules.push(rerenderRule({ path: DATASET_FILES.card, abs: at(DATASET_FILES.card), render: () => renderDataCard(p, integrityRaw.value!) }));
     }
     if (manifest.value) {
       rules.push(rerenderRule({ path: DATASET_FILES.croissant, abs: at(DATASET_FILES.croissant), render: () => renderCroissant(p, manifest.value!) }));
     }
-    if (integrityRaw.value && analysis) {
+    if (integrityRaw.value && data) {
       const payload = sortByPath(payloadPaths.map(identityOf).filter((i) => i !== undefined), (i) => i.path);
-      findings.push(...integrityFindings(integrityRaw.value, analysis, payload));
+      findings.push(...integrityFindings(p, integrityRaw.value, data, payload));
     }
-    if (analysis) findings.push(...checkFindings(analysis.checks));
     if (snapshot.value) findings.push(...snapshotFindings(p, snapshot.value, inputCheck.value, manifest.value, identityOf));
   }
   if (inputCheck.value && !inputCheck.value.ok) {
@@ -215,7 +229,7 @@ export async function verifyDataset(options: VerifyDatasetOptions): Promise<Veri
     ...verdict,
     dir,
     dataset: p ? { name: p.dataset.name, version: p.dataset.version } : null,
-    checked: { files: digests.size, records: analysis?.splits.reduce((sum, s) => sum + s.records, 0) ?? 0 },
+    checked: { files: digests.size, records: [...(data?.counts.values() ?? [])].reduce((sum, n) => sum + n, 0), deep },
     areas: AREAS.map(([id, about]) => {
       const mine = verdict.findings.filter((f) => f.severity === "error" && about(f));
       return { id, ok: mine.length === 0, findings: mine.length, codes: [...new Set(mine.map((f) => f.code))].sort() };
@@ -224,11 +238,18 @@ export async function verifyDataset(options: VerifyDatasetOptions): Promise<Veri
   };
 }
 
-async function hashAndAnalyze(
+interface DataRead {
+  /** Records per payload file, counted now. */
+  counts: Map<string, number>;
+  /** The integrity analysis re-derived now (deep verification only). */
+  analysis: SplitAnalysis | undefined;
+}
+
+async function hashAndRead(
   options: VerifyDatasetOptions,
   files: readonly { path: string; abs: string }[],
-  analyze: () => Promise<SplitAnalysis | undefined>,
-): Promise<{ digests: Map<string, FileDigest>; analysis: SplitAnalysis | undefined }> {
+  read: () => Promise<DataRead | undefined>,
+): Promise<{ digests: Map<string, FileDigest>; data: DataRead | undefined }> {
   const digests = new Map(options.reuse?.digests);
   const toHash = files.filter((f) => !digests.has(f.path));
   const pool = toHash.length > 0 && !options.pool && options.concurrency !== 1 ? HashPool.start(options.concurrency) : undefined;
@@ -240,9 +261,9 @@ async function hashAndAnalyze(
         ...(options.pool ? { pool: options.pool } : pool ? { pool } : { concurrency: 1 }),
       },
     );
-    const [analysis, hashed] = await Promise.all([options.reuse?.analysis ? Promise.resolve(options.reuse.analysis) : analyze(), hashing]);
+    const [data, hashed] = await Promise.all([read(), hashing]);
     toHash.forEach((f, i) => digests.set(f.path, hashed[i]!));
-    return { digests, analysis };
+    return { digests, data };
   } finally {
     await pool?.close();
   }
@@ -263,19 +284,18 @@ function checkKeysDeclared(raw: unknown, findings: Finding[]): void {
 function manifestRules(
   p: DatasetPackage,
   manifest: DatasetManifest,
-  analysis: SplitAnalysis | undefined,
+  counted: ReadonlyMap<string, number> | undefined,
   at: (path: string) => string,
   identityCheck: (expected: readonly Identity[], claimedBy: string) => Rule,
 ): Rule[] {
   const rules: Rule[] = [identityCheck(manifest.files, `by ${DATASET_FILES.manifest}`)];
   // Re-rendered from the manifest's identities, the package's splits and the records counted now.
   const recorded = new Map(manifest.files.map((f) => [f.path, f]));
-  const counted = new Map(analysis?.splits.flatMap((s) => s.files.map((f) => [f.path, f.records] as const)) ?? []);
   const files = p.splits.flatMap((s) =>
     s.files.flatMap((f) => {
       const identity = recorded.get(f.path);
       if (!identity) return [];
-      return [{ path: f.path, sha256: identity.sha256, size: identity.size, split: s.name, format: f.format, records: counted.get(f.path) ?? identity.records }];
+      return [{ path: f.path, sha256: identity.sha256, size: identity.size, split: s.name, format: f.format, records: counted?.get(f.path) ?? identity.records }];
     }),
   );
   rules.push(rerenderRule({ path: DATASET_FILES.manifest, abs: at(DATASET_FILES.manifest), render: () => renderManifest(p.dataset, files) }));
@@ -298,43 +318,41 @@ function manifestRules(
   return rules;
 }
 
-/** The recorded integrity analysis against the one re-derived from the data. */
-function integrityFindings(
-  recorded: SplitIntegrity,
-  derived: SplitAnalysis,
-  payload: Identity[],
-): Finding[] {
+/**
+ * split_integrity.json against the data: its record counts against the counts taken now; then
+ * its parameters (the package's), its inputs (the payload's identities) and its numbers and
+ * decision against the analysis re-derived now (deep) or against its own numbers (otherwise).
+ */
+function integrityFindings(p: DatasetPackage, recorded: SplitIntegrity, data: DataRead, payload: Identity[]): Finding[] {
   const path = DATASET_FILES.integrity;
   const findings: Finding[] = [];
-  const counts = new Map<string, number>();
-  for (const split of derived.splits) {
-    counts.set(`split ${split.name}`, split.records);
-    for (const file of split.files) counts.set(file.path, file.records);
-  }
   for (const split of recorded.splits) {
-    const check = (name: string, claimed: number) => {
-      const actual = counts.get(name);
+    const check = (name: string, claimed: number, actual: number | undefined) => {
       if (actual !== undefined && actual !== claimed) {
         findings.push(finding("COUNT_MISMATCH", path, `${path} says ${name} has ${claimed} records, but the data has ${actual}.`));
       }
     };
-    check(`split ${split.name}`, split.records);
-    for (const file of split.files) check(file.path, file.records);
+    const files = p.splits.find((s) => s.name === split.name)?.files ?? [];
+    const total = files.every((f) => data.counts.has(f.path)) ? files.reduce((sum, f) => sum + data.counts.get(f.path)!, 0) : undefined;
+    check(`split ${split.name}`, split.records, total);
+    for (const file of split.files) check(file.path, file.records, data.counts.get(file.path));
   }
   if (findings.length > 0) return findings;
-  const expected: Pick<SplitIntegrity, "inputs" | "splits" | "leakage" | "checks" | "ok" | "blockers"> = {
-    inputs: payload,
-    splits: derived.splits,
-    leakage: derived.leakage,
-    ...decide(derived.checks),
+  const { analysis } = data;
+  const splits = analysis?.splits ?? recorded.splits;
+  const leakage = analysis?.leakage ?? recorded.leakage;
+  const expected: Omit<SplitIntegrity, keyof Envelope | "dataset"> = {
+    ...p.integrity,
+    splits,
+    leakage,
+    ...decide(analysis?.checks ?? integrityChecks(p.integrity, splits, leakage)),
   };
-  const differs = (["inputs", "splits", "leakage", "checks", "ok", "blockers"] as const).filter(
-    (key) => canonicalJson(recorded[key]) !== canonicalJson(expected[key]),
-  );
+  findings.push(...checkFindings(expected.checks));
+  const differs = (Object.keys(expected) as (keyof typeof expected)[]).filter((key) => canonicalJson(recorded[key]) !== canonicalJson(expected[key]));
+  if (canonicalJson(recorded.inputs) !== canonicalJson(payload)) differs.unshift("inputs" as never);
   if (differs.length > 0) {
-    findings.push(
-      finding("STALE_RENDER", path, `${path} no longer matches the data: its ${differs.join(", ")} differ from the analysis re-derived now.`, { field: `/${differs[0]}` }),
-    );
+    const against = analysis ? "the analysis re-derived from the data now" : "the package and its own numbers";
+    findings.push(finding("STALE_RENDER", path, `${path} no longer matches ${against}: its ${differs.join(", ")} differ.`, { field: `/${differs[0]}` }));
   }
   return findings;
 }

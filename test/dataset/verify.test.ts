@@ -26,7 +26,8 @@ describe("bindery dataset verify", () => {
     const { result, json, codes } = await verify(dir, "--release");
     expect(result.code, result.stderr).toBe(0);
     expect(codes).toEqual([]);
-    expect(json.checked).toEqual({ files: 11, records: 20 });
+    expect(json.checked).toEqual({ files: 11, records: 20, deep: true });
+    expect((await verify(dir)).json.checked).toEqual({ files: 11, records: 20, deep: false });
   });
 
   it("lists every finding, not just the first, with exit 1 and one paragraph on stderr", async () => {
@@ -133,13 +134,16 @@ describe("bindery dataset verify", () => {
     ]);
   });
 
-  it("rejects split_integrity.json whose leakage numbers were edited (re-derived, not trusted)", async () => {
+  it("rejects split_integrity.json whose numbers were edited, when --deep re-derives them", async () => {
     const dir = await packagedCopy();
     editJson(dir, "split_integrity.json", (d) => (d.splits[0].distinct_keys = 11));
     await rebind(dir);
-    const { json, codes } = await verify(dir);
+    // The default pass recounts records only; a number it cannot recount is re-derived by --deep.
+    expect((await verify(dir)).codes).toEqual([]);
+    const { json, codes } = await verify(dir, "--deep");
     expect(codes).toEqual(["STALE_RENDER"]);
-    expect(json.findings[0]!.message).toContain("its splits differ from the analysis re-derived now");
+    expect(json.findings[0]!.message).toBe("split_integrity.json no longer matches the analysis re-derived from the data now: its splits differ.");
+    expect((await verify(dir, "--release")).codes).toEqual(["STALE_RENDER"]);
   });
 
   it("rejects a missing snapshot report that the package references", async () => {

@@ -31,7 +31,7 @@ export interface Finding {
 export interface VerifyJson {
   ok: boolean;
   findings: Finding[];
-  checked: { files: number; records: number };
+  checked: { files: number; records: number; deep: boolean };
 }
 
 export const EPOCH = { SOURCE_DATE_EPOCH: "1767225600" };
