@@ -20,6 +20,7 @@ import { hashFiles, type FileDigest, type HashOptions } from "../evidence/hashin
 import { identityOfBytes, type Identity } from "../evidence/identity.js";
 import { findPrivatePath, sortByPath } from "../evidence/paths.js";
 import { finding } from "../evidence/rules/engine.js";
+import { redactSecrets } from "../evidence/secrets.js";
 import { writeFileAtomic } from "../evidence/atomic.js";
 import { throwOnFindings, walkTree } from "../evidence/walk.js";
 import { specHash, type DatasetMetadata, type DatasetSpec } from "./inputs.js";
@@ -282,8 +283,9 @@ async function build(options: SnapshotDatasetOptions, staging: string): Promise<
     cwd: options.specDir,
     reject: false,
     stdin: "ignore",
-    stdout: echo ? 2 : "ignore",
-    stderr: echo ? ["pipe", 2] : "pipe",
+    // Line by line through the redactor: a build may print a credential from its environment.
+    stdout: echo ? [redactLines, 2] : "ignore",
+    stderr: echo ? [redactLines, "pipe", 2] : [redactLines, "pipe"],
     maxBuffer: 64 * 1024 * 1024,
     ...(options.env ? { env: options.env, extendEnv: false } : {}),
   });
@@ -297,6 +299,10 @@ async function build(options: SnapshotDatasetOptions, staging: string): Promise<
   throw new BinderyError("COMMAND_FAILED", `the build command \`${shown}\` ${why}${tail ? `; its last error output: ${tail}` : ""}.`, {
     hint: "Fix the build, then run the snapshot again; the dataset directory was not changed.",
   });
+}
+
+function* redactLines(line: unknown): Generator<string> {
+  yield redactSecrets(String(line));
 }
 
 /** Moves the staged package into the dataset directory, replacing only the files bindery owns. */

@@ -132,6 +132,15 @@ describe("bindery dataset snapshot", () => {
     expect(readdirSync(join(project.root, "release"))).toEqual([]);
   });
 
+  it("never prints a credential the build command echoes (the canary check fails the run otherwise)", async () => {
+    const project = datasetProject({ build: `build:\n  command: [node, -e, "console.log(process.env.HF_TOKEN); console.error(process.env.GITHUB_TOKEN); process.exit(2)", "{output}"]\n` });
+    const result = await bindery(snapshotArgs(project, "--json"));
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("[redacted GITHUB_TOKEN]");
+    expect(result.stderr).toContain("[redacted HF_TOKEN]");
+    expect(() => result.json()).not.toThrow();
+  });
+
   it("refuses a build command that cannot start", async () => {
     const project = datasetProject({ build: `build:\n  command: [no-such-build-tool-xyz, "{output}"]\n` });
     const result = await bindery(snapshotArgs(project));
