@@ -11,7 +11,15 @@ describe("documentation stays in step with the code", () => {
     for (const [code, [exit]] of Object.entries(errorCodes)) {
       expect(doc, `${code} is not documented`).toMatch(new RegExp(`\`${code}\`[^\\n]*\\b${exit}\\b`));
     }
-    for (const command of ["bindery checksums write", "bindery checksums verify", "bindery hash"]) {
+    for (const command of [
+      "bindery checksums write",
+      "bindery checksums verify",
+      "bindery hash",
+      "bindery dataset snapshot",
+      "bindery dataset package",
+      "bindery dataset integrity",
+      "bindery dataset verify",
+    ]) {
       expect(doc).toContain(command);
     }
   });

@@ -18,11 +18,13 @@ interface SnapshotFlags extends OutputFlags {
   datasetDir?: string;
   metadata?: string;
   overwrite?: boolean;
+  allowPlaceholders?: boolean;
 }
 
 interface PackageFlags extends OutputFlags {
   datasetDir: string;
   metadata: string;
+  allowPlaceholders?: boolean;
 }
 
 interface IntegrityFlags extends OutputFlags {
@@ -94,7 +96,8 @@ export function registerDataset(program: Command): void {
         .option("--output <file>", "with --check-inputs: where to write dataset_input_check_report.json")
         .option("--dataset-dir <dir>", "the dataset package directory to build")
         .option("--metadata <file>", "the dataset metadata (kind: bindery/dataset-metadata)")
-        .option("--overwrite", "replace bindery's own files in a non-empty dataset directory (never anything else)"),
+        .option("--overwrite", "replace bindery's own files in a non-empty dataset directory (never anything else)")
+        .option("--allow-placeholders", "accept placeholder wording (TODO, TBD, ...) in the metadata, as warnings, for a draft"),
     ),
     [
       "bindery dataset snapshot --spec dataset.yaml --check-spec",
@@ -107,7 +110,9 @@ export function registerDataset(program: Command): void {
       const { readDatasetSpec, specHash, readDatasetMetadata } = await import("../dataset/inputs.js");
       if (flags.checkSpec && flags.checkInputs) throw usage(command, "--check-spec and --check-inputs are different modes; give one.");
       if (flags.checkSpec) {
+        const { checkSpec } = await import("../dataset/snapshot.js");
         const spec = await readDatasetSpec(flags.spec);
+        checkSpec(spec);
         const hash = specHash(spec);
         const build = spec.build.files ? `a file map of ${plural(spec.build.files.length, "file")}` : `the command ${spec.build.command!.join(" ")}`;
         return {
@@ -147,6 +152,7 @@ export function registerDataset(program: Command): void {
         datasetDir: flags.datasetDir,
         metadata,
         overwrite: flags.overwrite ?? false,
+        allowPlaceholders: flags.allowPlaceholders ?? false,
         echo: !flags.quiet,
         ...(onProgress ? { onProgress } : {}),
       });
@@ -167,7 +173,8 @@ export function registerDataset(program: Command): void {
           "write the manifest, split integrity, package JSON, data card, Croissant metadata and SHA256SUMS for a dataset directory, then verify them",
         )
         .requiredOption("--dataset-dir <dir>", "the dataset directory (payload files, and snapshot reports if any)")
-        .requiredOption("--metadata <file>", "the dataset metadata (kind: bindery/dataset-metadata)"),
+        .requiredOption("--metadata <file>", "the dataset metadata (kind: bindery/dataset-metadata)")
+        .option("--allow-placeholders", "accept placeholder wording (TODO, TBD, ...) in the metadata, as warnings, for a draft"),
     ),
     ["bindery dataset package --dataset-dir release/dataset --metadata metadata.yaml"],
   ).action(async (flags: PackageFlags) => {
@@ -178,7 +185,12 @@ export function registerDataset(program: Command): void {
         import("../evidence/rules/engine.js"),
       ]);
       const metadata = await readDatasetMetadata(flags.metadata);
-      const result = await packageDataset({ dir: flags.datasetDir, metadata, ...(onProgress ? { onProgress } : {}) });
+      const result = await packageDataset({
+        dir: flags.datasetDir,
+        metadata,
+        allowPlaceholders: flags.allowPlaceholders ?? false,
+        ...(onProgress ? { onProgress } : {}),
+      });
       return { ...packagedOutcome(result, "packaged"), ...(result.ok ? {} : { failure: verificationError(flags.datasetDir, result) }) };
     });
   });

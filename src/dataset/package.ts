@@ -40,6 +40,8 @@ export interface PackageDatasetOptions extends HashOptions {
   metadata: DatasetMetadata;
   /** How to name the directory in messages (default: `dir`). */
   shown?: string;
+  /** Accept placeholder wording (TODO, TBD, ...) in the metadata, as warnings, for a draft. */
+  allowPlaceholders?: boolean;
   /** Digests already taken (e.g. by the snapshot), by path relative to `dir`. */
   known?: ReadonlyMap<string, FileDigest>;
   env?: NodeJS.ProcessEnv;
@@ -156,7 +158,12 @@ export async function packageDataset(options: PackageDatasetOptions): Promise<Pa
   await writeFileAtomic(join(dir, DATASET_FILES.sums), sums);
 
   const known = new Map(files.map((f) => [f.path, { sha256: f.sha256, size: f.size }]));
-  const verdict: VerifyDatasetResult = await verifyDataset({ dir, reuse: { digests: known, analysis }, concurrency: 1 });
+  const verdict: VerifyDatasetResult = await verifyDataset({
+    dir,
+    reuse: { digests: known, analysis },
+    allowPlaceholders: options.allowPlaceholders ?? false,
+    concurrency: 1,
+  });
   return { dir, ok: verdict.ok, findings: verdict.findings, package: pkg, integrity, files };
 }
 
@@ -230,6 +237,8 @@ export async function datasetIntegrity(options: DatasetIntegrityOptions): Promis
           hint: "Pass --metadata with the dataset metadata.",
         });
       }
+      // A foreign package file is this command's input, not evidence under verification: exit 3.
+      if (isBinderyError(error)) throw new BinderyError(error.code, error.message, { exitCode: 3, cause: error });
       throw error;
     });
     dataset = { name: value.dataset.name, version: value.dataset.version };

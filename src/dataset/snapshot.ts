@@ -120,6 +120,8 @@ export interface SnapshotDatasetOptions extends HashOptions {
   metadata: DatasetMetadata;
   /** Replace the files bindery owns in a non-empty dataset directory. */
   overwrite?: boolean;
+  /** Accept placeholder wording in the metadata, as warnings, for a draft. */
+  allowPlaceholders?: boolean;
   /** Show the build command's output on stderr (default true). */
   echo?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -133,7 +135,7 @@ export interface SnapshotDatasetResult extends PackageDatasetResult {
 export async function snapshotDataset(options: SnapshotDatasetOptions): Promise<SnapshotDatasetResult> {
   const { spec, metadata } = options;
   checkAgreement(spec, metadata);
-  checkCommand(spec);
+  checkSpec(spec);
   const owned = ownedFiles(options.datasetDir, options.overwrite ?? false);
 
   const check = await checkDatasetInputs(options);
@@ -185,6 +187,7 @@ export async function snapshotDataset(options: SnapshotDatasetOptions): Promise<
       dir: staging,
       shown: options.datasetDir,
       metadata,
+      allowPlaceholders: options.allowPlaceholders ?? false,
       known,
       ...(options.env ? { env: options.env } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -216,8 +219,11 @@ function checkAgreement(spec: DatasetSpec, meta: DatasetMetadata): void {
   }
 }
 
-/** The build argv is published as written: it must not name this machine's paths. */
-function checkCommand(spec: DatasetSpec): void {
+/**
+ * The checks on a spec beyond its schema (what `--check-spec` runs too): the build argv is
+ * published as written, so it must not name this machine's paths.
+ */
+export function checkSpec(spec: DatasetSpec): void {
   spec.build.command?.forEach((arg, i) => {
     const leaked = findPrivatePath(arg);
     if (leaked !== undefined) {

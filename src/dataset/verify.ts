@@ -86,6 +86,12 @@ const AREAS: readonly [string, (f: Finding) => boolean][] = [
   ["snapshot", (f) => f.path === DATASET_FILES.snapshot],
   ["input-check", (f) => f.path === DATASET_FILES.inputCheck],
 ];
+/** Findings no area above claims: the payload files, undeclared files, the walk. */
+const OTHER_AREA = "files";
+
+function areaOf(finding: Finding): string {
+  return AREAS.find(([, about]) => about(finding))?.[0] ?? OTHER_AREA;
+}
 
 interface Loaded<T> {
   value: T | undefined;
@@ -182,9 +188,9 @@ export async function verifyDataset(options: VerifyDatasetOptions): Promise<Veri
 
   const p = pkg.value;
   if (p) {
-    rules.push(placeholderRule({ path: DATASET_FILES.package, document: p.dataset, allowPlaceholders: options.allowPlaceholders ?? false }));
+    rules.push(placeholderRule({ path: DATASET_FILES.package, document: { dataset: p.dataset }, allowPlaceholders: options.allowPlaceholders ?? false }));
     const referenced = [p.manifest, p.split_integrity, p.snapshot_report, p.input_check_report].filter((i) => i !== null);
-    rules.push(identityCheck(referenced, `by ${DATASET_FILES.package}`));
+    rules.push(identityCheck(referenced, DATASET_FILES.package));
     if (options.release) {
       for (const [name, ref] of [
         [DATASET_FILES.snapshot, p.snapshot_report],
@@ -230,8 +236,8 @@ export async function verifyDataset(options: VerifyDatasetOptions): Promise<Veri
     dir,
     dataset: p ? { name: p.dataset.name, version: p.dataset.version } : null,
     checked: { files: digests.size, records: [...(data?.counts.values() ?? [])].reduce((sum, n) => sum + n, 0), deep },
-    areas: AREAS.map(([id, about]) => {
-      const mine = verdict.findings.filter((f) => f.severity === "error" && about(f));
+    areas: [...AREAS.map(([id]) => id), OTHER_AREA].map((id) => {
+      const mine = verdict.findings.filter((f) => f.severity === "error" && areaOf(f) === id);
       return { id, ok: mine.length === 0, findings: mine.length, codes: [...new Set(mine.map((f) => f.code))].sort() };
     }),
     files: sortByPath([...digests.entries()].map(([path, digest]) => ({ path, ...digest })), (f) => f.path),
@@ -288,7 +294,7 @@ function manifestRules(
   at: (path: string) => string,
   identityCheck: (expected: readonly Identity[], claimedBy: string) => Rule,
 ): Rule[] {
-  const rules: Rule[] = [identityCheck(manifest.files, `by ${DATASET_FILES.manifest}`)];
+  const rules: Rule[] = [identityCheck(manifest.files, DATASET_FILES.manifest)];
   // Re-rendered from the manifest's identities, the package's splits and the records counted now.
   const recorded = new Map(manifest.files.map((f) => [f.path, f]));
   const files = p.splits.flatMap((s) =>
@@ -352,7 +358,8 @@ function integrityFindings(p: DatasetPackage, recorded: SplitIntegrity, data: Da
   if (canonicalJson(recorded.inputs) !== canonicalJson(payload)) differs.unshift("inputs" as never);
   if (differs.length > 0) {
     const against = analysis ? "the analysis re-derived from the data now" : "the package and its own numbers";
-    findings.push(finding("STALE_RENDER", path, `${path} no longer matches ${against}: its ${differs.join(", ")} differ.`, { field: `/${differs[0]}` }));
+    const verb = differs.length === 1 ? "differs" : "differ";
+    findings.push(finding("STALE_RENDER", path, `${path} no longer matches ${against}: ${differs.map((key) => `/${key}`).join(", ")} ${verb}.`, { field: `/${differs[0]}` }));
   }
   return findings;
 }

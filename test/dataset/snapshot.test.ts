@@ -153,6 +153,9 @@ describe("bindery dataset snapshot", () => {
     const result = await bindery(snapshotArgs(project));
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/PRIVATE_PATH: build\.command\[1\] holds the private path "\/home\/alice\/build\.py"/);
+    const checked = await bindery(["dataset", "snapshot", "--spec", project.spec, "--check-spec"]);
+    expect(checked.code).toBe(3);
+    expect(checked.stderr).toMatch(/PRIVATE_PATH: build\.command\[1\]/);
   });
 
   it("refuses a non-empty dataset directory without --overwrite, and foreign files even with it", async () => {
@@ -297,6 +300,28 @@ describe("bindery dataset package", () => {
     expect(integrity.leakage.pairs[1]).toMatchObject({ splits: ["train", "test"], shared_keys: 1, sample: [{ key: ["train review number 3"] }] });
     expect(readFileSync(join(project.out, "data_card.md"), "utf8")).toContain('- `"train review number 3"`');
     expect((await verify(project.out)).codes).toEqual(["SPLIT_LEAKAGE"]);
+  });
+
+  it("fails placeholder wording in the metadata unless --allow-placeholders (a draft)", async () => {
+    const project = datasetProject({ metadata: metadataYaml().replace("Short product reviews", "TODO: short product reviews") });
+    const refused = await bindery(snapshotArgs(project, "--json"));
+    expect(refused.code).toBe(1);
+    expect(refused.json<{ findings: Finding[] }>().findings).toMatchObject([{ code: "PLACEHOLDER_TEXT", field: "/dataset/description" }]);
+    const draft = await bindery(snapshotArgs(project, "--overwrite", "--allow-placeholders", "--json"));
+    expect(draft.code, draft.stderr).toBe(0);
+    expect(draft.json<{ findings: Finding[] }>().findings).toMatchObject([{ code: "PLACEHOLDER_TEXT", severity: "warning" }]);
+  });
+
+  it("integrity refuses a dataset_package.json bindery did not write (bad input, exit 3)", async () => {
+    const project = datasetProject();
+    await snapshotProject(project);
+    const pkg = readJson(project.out, "dataset_package.json");
+    writeFileSync(join(project.out, "dataset_package.json"), JSON.stringify({ ...pkg, generated_by: "make dataset" }));
+    const result = await bindery(["dataset", "integrity", "--dataset-dir", project.out]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/FOREIGN_GENERATOR: .*dataset_package\.json: its generated_by is "make dataset", not "bindery dataset package"\./);
+    const fresh = await bindery(["dataset", "integrity", "--dataset-dir", project.out, "--metadata", project.metadata, "--json"]);
+    expect(fresh.code, fresh.stderr).toBe(0);
   });
 
   it("accepts leakage within max_leakage", async () => {

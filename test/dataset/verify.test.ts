@@ -98,7 +98,7 @@ describe("bindery dataset verify", () => {
     const { json, codes } = await verify(dir);
     // The snapshot report still names the real bytes, so it disagrees with the manifest too.
     expect(codes).toEqual(["DISAGREEMENT", "IDENTITY_MISMATCH"]);
-    expect(json.findings.find((f) => f.code === "IDENTITY_MISMATCH")!.message).toMatch(/^data\/test\.jsonl has sha256 [0-9a-f]{64}, but by dataset_manifest\.json says a{64}/);
+    expect(json.findings.find((f) => f.code === "IDENTITY_MISMATCH")!.message).toMatch(/^data\/test\.jsonl has sha256 [0-9a-f]{64}, but dataset_manifest\.json says a{64}/);
   });
 
   it("rejects split_integrity.json with a foreign generated_by", async () => {
@@ -142,7 +142,7 @@ describe("bindery dataset verify", () => {
     expect((await verify(dir)).codes).toEqual([]);
     const { json, codes } = await verify(dir, "--deep");
     expect(codes).toEqual(["STALE_RENDER"]);
-    expect(json.findings[0]!.message).toBe("split_integrity.json no longer matches the analysis re-derived from the data now: its splits differ.");
+    expect(json.findings[0]!.message).toBe("split_integrity.json no longer matches the analysis re-derived from the data now: /splits differs.");
     expect((await verify(dir, "--release")).codes).toEqual(["STALE_RENDER"]);
   });
 
@@ -161,7 +161,7 @@ describe("bindery dataset verify", () => {
     await rebind(dir, { identities: false, renders: false });
     const { json, codes } = await verify(dir);
     expect(codes).toEqual(["IDENTITY_MISMATCH"]);
-    expect(json.findings[0]!.message).toMatch(/^dataset_snapshot_report\.json has sha256 [0-9a-f]{64}, but by dataset_package\.json says [0-9a-f]{64}\.$/);
+    expect(json.findings[0]!.message).toMatch(/^dataset_snapshot_report\.json has sha256 [0-9a-f]{64}, but dataset_package\.json says [0-9a-f]{64}\.$/);
   });
 
   it("rejects a snapshot report built from another spec than the input check", async () => {
@@ -218,7 +218,7 @@ describe("bindery dataset verify", () => {
     expect((await verify(dir)).codes).toEqual(["PLACEHOLDER_TEXT"]);
     const allowed = await verify(dir, "--allow-placeholders");
     expect(allowed.result.code).toBe(0);
-    expect(allowed.json.findings).toMatchObject([{ code: "PLACEHOLDER_TEXT", severity: "warning" }]);
+    expect(allowed.json.findings).toMatchObject([{ code: "PLACEHOLDER_TEXT", severity: "warning", field: "/dataset/description" }]);
   });
 
   it("rejects a package JSON with a foreign generated_by", async () => {
@@ -272,7 +272,7 @@ describe("bindery dataset verify", () => {
     const report = readJson(reportDir, "verify.json");
     expect(report).toMatchObject({ generated_by: "bindery dataset verify", ok: true, release: false, findings: [], dataset: { name: "tiny-reviews", version: "1.2.0" } });
     expect(report.inputs).toHaveLength(11);
-    expect(report.checks.map((c: any) => c.id)).toEqual(["checksums", "package", "manifest", "integrity", "card", "croissant", "snapshot", "input-check"]);
+    expect(report.checks.map((c: any) => c.id)).toEqual(["checksums", "package", "manifest", "integrity", "card", "croissant", "snapshot", "input-check", "files"]);
   });
 
   it("refuses a --report inside the package (usage, exit 2) and a missing directory (exit 3)", async () => {

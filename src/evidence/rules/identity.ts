@@ -17,7 +17,7 @@ export interface IdentityRuleOptions extends HashOptions {
   expected: readonly Expectation[];
   /** `IDENTITY_MISMATCH` for identities in artifacts, `CHECKSUM_MISMATCH` for checksum files. */
   code?: "IDENTITY_MISMATCH" | "CHECKSUM_MISMATCH";
-  /** Which file made the claim, for the message (e.g. `SHA256SUMS`). */
+  /** Which file made the claim, for messages (e.g. `SHA256SUMS`; default "its identity"). */
   claimedBy?: string;
   /** Digests already taken this run, by `abs`: those files are not read again. */
   known?: ReadonlyMap<string, FileDigest>;
@@ -31,7 +31,7 @@ export function identityRule(options: IdentityRuleOptions): Rule {
       const known = options.known ?? new Map<string, FileDigest>();
       const present = options.expected.filter((e) => {
         if (known.has(e.abs) || existsSync(e.abs)) return true;
-        findings.push(finding("MISSING_FILE", e.path, `${e.path} is named${by(options)} but does not exist.`));
+        findings.push(finding("MISSING_FILE", e.path, `${e.path} is named by ${claimant(options)} but does not exist.`));
         return false;
       });
       const unknown = present.filter((e) => !known.has(e.abs));
@@ -45,10 +45,10 @@ export function identityRule(options: IdentityRuleOptions): Rule {
       present.forEach((e, i) => {
         const actual = digests[i]!;
         if (e.size !== undefined && actual.size !== e.size) {
-          findings.push(finding(code, e.path, `${e.path} is ${actual.size} bytes, but${by(options)} says ${e.size}.`));
+          findings.push(finding(code, e.path, `${e.path} is ${actual.size} bytes, but ${claimant(options)} says ${e.size}.`));
         } else if (actual.sha256 !== e.sha256.toLowerCase()) {
           findings.push(
-            finding(code, e.path, `${e.path} has sha256 ${actual.sha256}, but${by(options)} says ${e.sha256.toLowerCase()}.`),
+            finding(code, e.path, `${e.path} has sha256 ${actual.sha256}, but ${claimant(options)} says ${e.sha256.toLowerCase()}.`),
           );
         }
       });
@@ -57,6 +57,6 @@ export function identityRule(options: IdentityRuleOptions): Rule {
   };
 }
 
-function by(options: IdentityRuleOptions): string {
-  return options.claimedBy ? ` ${options.claimedBy}` : " its identity";
+function claimant(options: IdentityRuleOptions): string {
+  return options.claimedBy ?? "its identity";
 }
