@@ -225,7 +225,9 @@ function checkAgreement(spec: DatasetSpec, meta: DatasetMetadata): void {
  */
 export function checkSpec(spec: DatasetSpec): void {
   spec.build.command?.forEach((arg, i) => {
-    const leaked = findPrivatePath(arg);
+    // `--script=/opt/build.py` names a path after its `=`.
+    const value = arg.startsWith("-") && arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : undefined;
+    const leaked = findPrivatePath(arg) ?? (value === undefined ? undefined : findPrivatePath(value));
     if (leaked !== undefined) {
       throw new BinderyError("PRIVATE_PATH", `build.command[${i}] holds the private path ${JSON.stringify(leaked)}, and the argv is published in the snapshot report.`, {
         hint: "Use a path relative to the spec's directory, or {inputs} and {output}.",

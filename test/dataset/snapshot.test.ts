@@ -156,6 +156,10 @@ describe("bindery dataset snapshot", () => {
     const checked = await bindery(["dataset", "snapshot", "--spec", project.spec, "--check-spec"]);
     expect(checked.code).toBe(3);
     expect(checked.stderr).toMatch(/PRIVATE_PATH: build\.command\[1\]/);
+    writeFileSync(project.spec, specYaml(`build:\n  command: [python, --script=/opt/tools/build.py, "--out={output}"]\n`));
+    const option = await bindery(["dataset", "snapshot", "--spec", project.spec, "--check-spec"]);
+    expect(option.code).toBe(3);
+    expect(option.stderr).toMatch(/PRIVATE_PATH: build\.command\[1\] holds the private path "\/opt\/tools\/build\.py"/);
   });
 
   it("refuses a non-empty dataset directory without --overwrite, and foreign files even with it", async () => {
