@@ -155,6 +155,19 @@ describe("bindery dataset verify", () => {
     expect(json.findings.map((f) => f.message)).toContain("dataset_snapshot_report.json is named by dataset_package.json but does not exist.");
   });
 
+  it("rejects a missing input check report that the package references", async () => {
+    const dir = await packagedCopy();
+    unlinkSync(join(dir, "dataset_input_check_report.json"));
+    await rebind(dir);
+    const { json, codes } = await verify(dir);
+    expect(codes).toEqual(["MISSING_FILE"]);
+    expect(json.findings.map((f) => f.message)).toEqual([
+      "dataset_snapshot_report.json names dataset_input_check_report.json, which is missing.",
+      "dataset_input_check_report.json is named by dataset_package.json but does not exist.",
+      "dataset_input_check_report.json is listed in dataset_package.json and its referenced reports but not present.",
+    ]);
+  });
+
   it("rejects a stale snapshot report: the package names other bytes", async () => {
     const dir = await packagedCopy();
     editJson(dir, "dataset_snapshot_report.json", (d) => (d.sources[0].license = "cc-by-3.0"));
