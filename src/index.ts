@@ -22,3 +22,4 @@ export * from "./evidence/rules/index.js";
 export * from "./evidence/secrets.js";
 export * from "./schemas.js";
 export * from "./dataset/index.js";
+export * from "./model/index.js";

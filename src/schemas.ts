@@ -14,6 +14,7 @@ import {
   snapshotReport,
   splitIntegrityReport,
 } from "./dataset/schema.js";
+import { modelManifestSchema } from "./model/manifest.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
   { file: "identity.schema.json", title: "bindery identity {path, sha256, size}", schema: identitySchema },
@@ -26,6 +27,7 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "split-integrity.schema.json", title: "split_integrity.json", schema: splitIntegrityReport.schema },
   { file: "dataset-manifest.schema.json", title: "dataset_manifest.json", schema: datasetManifestSchema },
   { file: "dataset-package.schema.json", title: "dataset_package.json", schema: datasetPackageReport.schema },
+  { file: "model-manifest.schema.json", title: "manifest.json (model manifest; model_id is its sha256)", schema: modelManifestSchema },
   { file: "dataset-verify-report.schema.json", title: "dataset verification report (bindery dataset verify --report)", schema: datasetVerifyReport.schema },
 ];
 

@@ -19,6 +19,7 @@ describe("documentation stays in step with the code", () => {
       "bindery dataset package",
       "bindery dataset integrity",
       "bindery dataset verify",
+      "bindery model manifest",
     ]) {
       expect(doc).toContain(command);
     }

@@ -8,6 +8,7 @@ import { TOOL_VERSION } from "../evidence/tool.js";
 import { registerChecksums } from "./checksums.js";
 import { registerDataset } from "./dataset.js";
 import { registerHash } from "./hash.js";
+import { registerModel } from "./model.js";
 import { reportError } from "./output.js";
 
 const EXIT_CODES_HELP = `
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerChecksums(program);
   registerDataset(program);
   registerHash(program);
+  registerModel(program);
   return program;
 }
 

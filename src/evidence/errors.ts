@@ -47,6 +47,7 @@ export const errorCodes = {
   NO_COMPARABLE_KEYS: [ExitCode.verificationFailed, "two splits cannot be compared for leakage: a split has no record with the key fields"],
   MISSING_EVIDENCE: [ExitCode.verificationFailed, "a report the evidence (or --release) requires is not referenced"],
   REPORT_NOT_OK: [ExitCode.verificationFailed, "a report bound into the evidence records a failed check (ok: false)"],
+  MERKLE_MISMATCH: [ExitCode.verificationFailed, "a Merkle root differs from the one its leaves (shard digests) give"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
 } as const satisfies Record<string, readonly [ExitCode, string]>;

@@ -11,6 +11,8 @@ export interface Expectation {
   size?: number;
   /** Where the bytes are on this machine. */
   abs: string;
+  /** How messages name it, when more than its path helps (e.g. `shards/shard-00004.bin (shard 4)`). */
+  label?: string;
 }
 
 export interface IdentityRuleOptions extends HashOptions {
@@ -31,7 +33,7 @@ export function identityRule(options: IdentityRuleOptions): Rule {
       const known = options.known ?? new Map<string, FileDigest>();
       const present = options.expected.filter((e) => {
         if (known.has(e.abs) || existsSync(e.abs)) return true;
-        findings.push(finding("MISSING_FILE", e.path, `${e.path} is named by ${claimant(options)} but does not exist.`));
+        findings.push(finding("MISSING_FILE", e.path, `${e.label ?? e.path} is named by ${claimant(options)} but does not exist.`));
         return false;
       });
       const unknown = present.filter((e) => !known.has(e.abs));
@@ -45,10 +47,10 @@ export function identityRule(options: IdentityRuleOptions): Rule {
       present.forEach((e, i) => {
         const actual = digests[i]!;
         if (e.size !== undefined && actual.size !== e.size) {
-          findings.push(finding(code, e.path, `${e.path} is ${actual.size} bytes, but ${claimant(options)} says ${e.size}.`));
+          findings.push(finding(code, e.path, `${e.label ?? e.path} is ${actual.size} bytes, but ${claimant(options)} says ${e.size}.`));
         } else if (actual.sha256 !== e.sha256.toLowerCase()) {
           findings.push(
-            finding(code, e.path, `${e.path} has sha256 ${actual.sha256}, but ${claimant(options)} says ${e.sha256.toLowerCase()}.`),
+            finding(code, e.path, `${e.label ?? e.path} has sha256 ${actual.sha256}, but ${claimant(options)} says ${e.sha256.toLowerCase()}.`),
           );
         }
       });

@@ -1,0 +1,3 @@
+export * from "./merkle.js";
+export * from "./erasure.js";
+export * from "./manifest.js";
