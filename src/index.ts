@@ -23,3 +23,5 @@ export * from "./evidence/secrets.js";
 export * from "./schemas.js";
 export * from "./dataset/index.js";
 export * from "./model/index.js";
+export * from "./evidence/argv.js";
+export * from "./training/index.js";

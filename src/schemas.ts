@@ -15,6 +15,7 @@ import {
   splitIntegrityReport,
 } from "./dataset/schema.js";
 import { modelManifestSchema } from "./model/manifest.js";
+import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
   { file: "identity.schema.json", title: "bindery identity {path, sha256, size}", schema: identitySchema },
@@ -28,6 +29,12 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "dataset-manifest.schema.json", title: "dataset_manifest.json", schema: datasetManifestSchema },
   { file: "dataset-package.schema.json", title: "dataset_package.json", schema: datasetPackageReport.schema },
   { file: "model-manifest.schema.json", title: "manifest.json (model manifest; model_id is its sha256)", schema: modelManifestSchema },
+  { file: "training-preflight-report.schema.json", title: "training_preflight_report.json", schema: preflightReport.schema },
+  { file: "training-run.schema.json", title: "training_run.json (the run record)", schema: runRecord.schema },
+  { file: "training-resume.schema.json", title: "training_resume.json", schema: resumeRecord.schema },
+  { file: "training-run-manifest.schema.json", title: "training_run_manifest.json", schema: runManifest.schema },
+  { file: "training-metadata.schema.json", title: "bindery/training-metadata (author input)", schema: trainingMetadataSchema },
+  { file: "checkpoint-sidecar.schema.json", title: "bindery/checkpoint: the CKPT.bindery.json sidecar", schema: checkpointSidecarSchema },
   { file: "dataset-verify-report.schema.json", title: "dataset verification report (bindery dataset verify --report)", schema: datasetVerifyReport.schema },
 ];
 

@@ -20,6 +20,10 @@ describe("documentation stays in step with the code", () => {
       "bindery dataset integrity",
       "bindery dataset verify",
       "bindery model manifest",
+      "bindery training preflight",
+      "bindery training run",
+      "bindery training package",
+      "bindery training check-resume",
     ]) {
       expect(doc).toContain(command);
     }

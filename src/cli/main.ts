@@ -9,6 +9,7 @@ import { registerChecksums } from "./checksums.js";
 import { registerDataset } from "./dataset.js";
 import { registerHash } from "./hash.js";
 import { registerModel } from "./model.js";
+import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
 
 const EXIT_CODES_HELP = `
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerDataset(program);
   registerHash(program);
   registerModel(program);
+  registerTraining(program);
   return program;
 }
 

@@ -63,7 +63,7 @@ export async function runCommand(
 export function reportError(command: string, error: unknown, flags: OutputFlags): number {
   const failure = isBinderyError(error)
     ? error
-    : new BinderyError("INTERNAL", `internal error: ${(error as Error)?.message ?? String(error)}.`, {
+    : new BinderyError("INTERNAL", `internal error: ${String((error as Error)?.message ?? error).replace(/\.+$/, "")}.`, {
         hint: "This is a bug in bindery; rerun with BINDERY_DEBUG=1 and report the output.",
         cause: error,
       });

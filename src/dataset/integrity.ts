@@ -11,9 +11,8 @@
 import { hash } from "node:crypto";
 import { join } from "node:path";
 import { canonicalJson } from "../evidence/canonical-json.js";
-import type { CheckRow } from "../evidence/envelope.js";
+import { findingsOfChecks, type CheckRow } from "../evidence/envelope.js";
 import { BinderyError, type Finding } from "../evidence/errors.js";
-import { finding } from "../evidence/rules/engine.js";
 import type { KeyNormalization, PlannedSplit } from "./inputs.js";
 import { readRecords, type DataRecord } from "./records.js";
 import { DATASET_FILES, type IntegrityParameters, type IntegritySplit, type KeyPreview, type Leakage } from "./schema.js";
@@ -276,7 +275,5 @@ export function integrityChecks(parameters: IntegrityParameters, splits: readonl
 
 /** A failed check of split_integrity.json as a finding with its code. */
 export function checkFindings(checks: readonly CheckRow[], path: string = DATASET_FILES.integrity): Finding[] {
-  return checks.flatMap((check, index) =>
-    check.ok ? [] : [finding((check.issue_refs[0] ?? "VERIFICATION_FAILED") as Finding["code"], path, `${path}: ${check.detail}`, { field: `/checks/${index}` })],
-  );
+  return findingsOfChecks(checks, path);
 }

@@ -18,7 +18,8 @@ import { prettyJson } from "../evidence/canonical-json.js";
 import { BinderyError, errnoCode, type Finding } from "../evidence/errors.js";
 import { hashFiles, type FileDigest, type HashOptions } from "../evidence/hashing.js";
 import { identityOfBytes, type Identity } from "../evidence/identity.js";
-import { findPrivatePath, sortByPath } from "../evidence/paths.js";
+import { checkPublicArgv } from "../evidence/argv.js";
+import { sortByPath } from "../evidence/paths.js";
 import { finding } from "../evidence/rules/engine.js";
 import { redactSecrets } from "../evidence/secrets.js";
 import { writeFileAtomic } from "../evidence/atomic.js";
@@ -224,16 +225,9 @@ function checkAgreement(spec: DatasetSpec, meta: DatasetMetadata): void {
  * published as written, so it must not name this machine's paths.
  */
 export function checkSpec(spec: DatasetSpec): void {
-  spec.build.command?.forEach((arg, i) => {
-    // `--script=/opt/build.py` names a path after its `=`.
-    const value = arg.startsWith("-") && arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : undefined;
-    const leaked = findPrivatePath(arg) ?? (value === undefined ? undefined : findPrivatePath(value));
-    if (leaked !== undefined) {
-      throw new BinderyError("PRIVATE_PATH", `build.command[${i}] holds the private path ${JSON.stringify(leaked)}, and the argv is published in the snapshot report.`, {
-        hint: "Use a path relative to the spec's directory, or {inputs} and {output}.",
-      });
-    }
-  });
+  if (spec.build.command) {
+    checkPublicArgv(spec.build.command, "build.command", "Use a path relative to the spec's directory, or {inputs} and {output}.");
+  }
 }
 
 /**

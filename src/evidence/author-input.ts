@@ -50,13 +50,16 @@ export async function readAuthorInput<S extends z.ZodType>(
   } catch (error) {
     throw inputError(error, shown);
   }
-  let raw: unknown;
+  const value = parseAuthorInput(definition, parseDocument(bytes.toString("utf8"), shown), shown);
+  return { value, identity: options.path === undefined ? undefined : identityOfBytes(options.path, bytes), bytes };
+}
+
+/** Parses YAML (or JSON, a subset of it); a syntax error is INPUT_INVALID naming the line. */
+export function parseDocument(text: string, shown: string): unknown {
   try {
-    raw = parseYaml(bytes.toString("utf8"), { prettyErrors: true, uniqueKeys: true });
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : "";
     throw new BinderyError("INPUT_INVALID", `${shown} is not valid YAML or JSON${where}: ${(error as Error).message.split("\n")[0]}`);
   }
-  const value = parseAuthorInput(definition, raw, shown);
-  return { value, identity: options.path === undefined ? undefined : identityOfBytes(options.path, bytes), bytes };
 }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { defineArtifact, readArtifact, SEMVER, type ArtifactDefinition, type Migration } from "./artifact.js";
 import { writeFileAtomic } from "./atomic.js";
 import { prettyJson } from "./canonical-json.js";
-import { BinderyError, errorCodes, type ErrorCode } from "./errors.js";
+import { BinderyError, errorCodes, type ErrorCode, type Finding } from "./errors.js";
 import { identityOfBytes, rootedIdentitySchema, type Identity, type RootedIdentity } from "./identity.js";
 import { generatorProblem } from "./rules/generator.js";
 import { generatedAt, UTC_TIMESTAMP } from "./time.js";
@@ -50,6 +50,15 @@ export const findingSchema = z.object({
   field: z.string().optional(),
   line: z.number().int().positive().optional(),
 });
+
+/** Every failed check as a finding, coded by its first `issue_refs` entry, pointing at its row. */
+export function findingsOfChecks(checks: readonly CheckRow[], path: string): Finding[] {
+  return checks.flatMap((check, index): Finding[] =>
+    check.ok
+      ? []
+      : [{ code: (check.issue_refs[0] ?? "VERIFICATION_FAILED") as ErrorCode, severity: "error", path, message: `${path}: ${check.detail}`, field: `/checks/${index}` }],
+  );
+}
 
 /** The decision fields for a list of checks: ok when every check passed. */
 export function decide(checks: readonly CheckRow[]): { ok: boolean; checks: CheckRow[]; blockers: string[] } {
@@ -135,6 +144,7 @@ export async function readReport<Body extends z.ZodRawShape>(
 ): Promise<{ value: z.output<z.ZodObject<typeof envelopeShape & Body>>; bytes: Buffer }> {
   const read = await readArtifact(definition, file, shown);
   const problem = generatorProblem(read.value, definition.generatedBy);
-  if (problem) throw new BinderyError("FOREIGN_GENERATOR", `${shown}: ${problem}`);
+  // A command's own input, not evidence under verification: bindery cannot use it (exit 3).
+  if (problem) throw new BinderyError("FOREIGN_GENERATOR", `${shown}: ${problem}`, { exitCode: 3 });
   return read;
 }

@@ -152,7 +152,7 @@ describe("bindery dataset snapshot", () => {
     const project = datasetProject({ build: `build:\n  command: [python, /home/alice/build.py, "{output}"]\n` });
     const result = await bindery(snapshotArgs(project));
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/PRIVATE_PATH: build\.command\[1\] holds the private path "\/home\/alice\/build\.py"/);
+    expect(result.stderr).toMatch(/PRIVATE_PATH: build\.command\[1\] holds the private path "\/home\/alice\/build\.py", and the argv is published as written\./);
     const checked = await bindery(["dataset", "snapshot", "--spec", project.spec, "--check-spec"]);
     expect(checked.code).toBe(3);
     expect(checked.stderr).toMatch(/PRIVATE_PATH: build\.command\[1\]/);

@@ -72,6 +72,7 @@ describe("the report envelope", () => {
     await expect(readReport(inspection, file, "r.json")).rejects.toMatchObject({
       code: "FOREIGN_GENERATOR",
       message: 'r.json: its generated_by is "make_report.py", not "bindery inspect run".',
+      exitCode: 3,
     });
     writeFileSync(file, JSON.stringify({ ...report, generated_at: "2026-01-01T01:00:00+01:00" }));
     await expect(readReport(inspection, file, "r.json")).rejects.toMatchObject({ code: "INPUT_INVALID", message: /generated_at/ });
