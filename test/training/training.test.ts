@@ -120,6 +120,13 @@ describe("training: dataset package → preflight → run → package → model 
     await ok(root, ["training", "package", "--run-dir", "runs/r1", "--metadata", "run.yaml", "--dataset-dir", "dataset"]);
     const manifest = readJson(root, "runs/r1/training_run_manifest.json");
     expect(manifest.base_model.model_id).toBe(base.json<{ model_id: string }>().model_id);
+    expect(manifest.dataset).toEqual({
+      name: "lines",
+      version: "1.0.0",
+      package: { ...preflight.dataset.package, root: "dataset" },
+      snapshot_report: { ...preflight.dataset.snapshot_report, root: "dataset" },
+      snapshot_id: preflight.dataset.snapshot_report.sha256,
+    });
     expect(manifest).toMatchObject({ generated_by: "bindery training package", run_id: record.run_id, seed: 7, exit_code: 0, resumed_from: null });
     expect(manifest.checkpoints.map((c: { path: string }) => c.path)).toEqual([
       "checkpoints/step-1.ckpt",
