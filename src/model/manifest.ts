@@ -28,6 +28,8 @@ export const MANIFEST_FILE = "manifest.json";
 export const SHARDS_DIR = "shards";
 export const MANIFEST_GENERATOR = "bindery model manifest";
 const CHUNK = 1024 * 1024;
+/** shards/ and a staging directory an interrupted run may have left: never model files. */
+const OWN_DIRECTORIES = [`${SHARDS_DIR}/**`, SHARDS_DIR, `.${SHARDS_DIR}.*.tmp`, `.${SHARDS_DIR}.*.tmp/**`];
 
 /** File extensions that hold weights; every other file of a model is configuration. */
 export const WEIGHT_EXTENSIONS = [".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".onnx", ".h5", ".msgpack", ".npz", ".npy"] as const;
@@ -119,7 +121,7 @@ export async function writeModelManifest(options: WriteModelManifestOptions): Pr
   if (options.erasure && !options.shardSize) {
     throw new BinderyError("USAGE", "--erasure needs --shard-size: parity is computed over shards.");
   }
-  const walked = throwOnFindings(walkTree(dir, { skip: [MANIFEST_FILE], exclude: [`${SHARDS_DIR}/**`, SHARDS_DIR] }), dir);
+  const walked = throwOnFindings(walkTree(dir, { skip: [MANIFEST_FILE], exclude: OWN_DIRECTORIES }), dir);
   if (existsSync(join(dir, SHARDS_DIR)) && !options.shardSize) {
     throw new BinderyError("OUTPUT_EXISTS", `${dir} has a ${SHARDS_DIR}/ directory from an earlier manifest, and this one has no --shard-size.`, {
       hint: `Pass --shard-size to re-cut the shards, or remove ${SHARDS_DIR}/.`,
@@ -313,7 +315,7 @@ export async function verifyModelManifest(options: { dir: string } & HashOptions
     const generator = await runRules([generatorRule({ path: MANIFEST_FILE, document: raw, expected: MANIFEST_GENERATOR })]);
     return { ...verdictOf(generator.ok ? [finding(error.code, MANIFEST_FILE, error.message)] : generator.findings), modelId: undefined, manifest: undefined };
   }
-  const walkedFiles = walkTree(dir, { skip: [MANIFEST_FILE], exclude: [`${SHARDS_DIR}/**`, SHARDS_DIR] });
+  const walkedFiles = walkTree(dir, { skip: [MANIFEST_FILE], exclude: OWN_DIRECTORIES });
   const walkedShards = existsSync(join(dir, SHARDS_DIR)) ? walkTree(join(dir, SHARDS_DIR)) : { files: [], findings: [] };
   findings.push(...walkedFiles.findings, ...walkedShards.findings);
   const shards = manifest.shards ?? [];

@@ -78,6 +78,8 @@ describe("bindery model manifest", () => {
     const text = readFileSync(join(dir, "manifest.json"));
     expect(first.model_id).toBe(createHash("sha256").update(text).digest("hex"));
     expect(text.toString("utf8")).not.toMatch(/\n|generated_at/);
+    // A staging directory an interrupted sharding left behind is not part of the model.
+    writeTree(dir, { ".shards.4242.tmp/shard-00000.bin": "partial" });
     const again = await manifest(dir);
     expect(again.model_id).toBe(first.model_id);
     const m = read(dir);
