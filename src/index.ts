@@ -25,3 +25,4 @@ export * from "./dataset/index.js";
 export * from "./model/index.js";
 export * from "./evidence/argv.js";
 export * from "./training/index.js";
+export * from "./eval/aggregate.js";

@@ -14,6 +14,7 @@ import {
   snapshotReport,
   splitIntegrityReport,
 } from "./dataset/schema.js";
+import { evalMetricsReport, metricsInputSchema } from "./eval/aggregate.js";
 import { modelManifestSchema } from "./model/manifest.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
@@ -35,6 +36,8 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "training-run-manifest.schema.json", title: "training_run_manifest.json", schema: runManifest.schema },
   { file: "training-metadata.schema.json", title: "bindery/training-metadata (author input)", schema: trainingMetadataSchema },
   { file: "checkpoint-sidecar.schema.json", title: "bindery/checkpoint: the CKPT.bindery.json sidecar", schema: checkpointSidecarSchema },
+  { file: "metrics.schema.json", title: "bindery/metrics (author input: one evaluation's metrics)", schema: metricsInputSchema },
+  { file: "eval-metrics.schema.json", title: "eval_metrics.json", schema: evalMetricsReport.schema },
   { file: "dataset-verify-report.schema.json", title: "dataset verification report (bindery dataset verify --report)", schema: datasetVerifyReport.schema },
 ];
 

@@ -24,6 +24,8 @@ describe("documentation stays in step with the code", () => {
       "bindery training run",
       "bindery training package",
       "bindery training check-resume",
+      "bindery eval aggregate",
+      "bindery eval report",
     ]) {
       expect(doc).toContain(command);
     }
