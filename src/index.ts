@@ -26,3 +26,4 @@ export * from "./model/index.js";
 export * from "./evidence/argv.js";
 export * from "./training/index.js";
 export * from "./eval/aggregate.js";
+export * from "./eval/efficiency.js";

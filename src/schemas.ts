@@ -15,6 +15,7 @@ import {
   splitIntegrityReport,
 } from "./dataset/schema.js";
 import { evalMetricsReport, metricsInputSchema } from "./eval/aggregate.js";
+import { efficiencyMeasurementsSchema, efficiencyReport } from "./eval/efficiency.js";
 import { modelManifestSchema } from "./model/manifest.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
@@ -38,6 +39,8 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "checkpoint-sidecar.schema.json", title: "bindery/checkpoint: the CKPT.bindery.json sidecar", schema: checkpointSidecarSchema },
   { file: "metrics.schema.json", title: "bindery/metrics (author input: one evaluation's metrics)", schema: metricsInputSchema },
   { file: "eval-metrics.schema.json", title: "eval_metrics.json", schema: evalMetricsReport.schema },
+  { file: "efficiency-measurements.schema.json", title: "bindery/efficiency-measurements (author input)", schema: efficiencyMeasurementsSchema },
+  { file: "efficiency-report.schema.json", title: "efficiency_report.json", schema: efficiencyReport.schema },
   { file: "dataset-verify-report.schema.json", title: "dataset verification report (bindery dataset verify --report)", schema: datasetVerifyReport.schema },
 ];
 

@@ -26,6 +26,7 @@ describe("documentation stays in step with the code", () => {
       "bindery training check-resume",
       "bindery eval aggregate",
       "bindery eval report",
+      "bindery efficiency report",
     ]) {
       expect(doc).toContain(command);
     }

@@ -88,3 +88,37 @@ export function registerEval(program: Command): void {
     });
   });
 }
+
+interface EfficiencyFlags extends OutputFlags {
+  modelDir: string;
+  measurements: string;
+  output: string;
+}
+
+export function registerEfficiency(program: Command): void {
+  const efficiency = program.command("efficiency").description("normalize a model's measured latency, throughput and memory (docs/commands/efficiency.md)");
+  withExamples(
+    withOutputOptions(
+      efficiency
+        .command("report")
+        .description("normalize bindery/efficiency-measurements into efficiency_report.json, bound to the model id")
+        .requiredOption("--model-dir <dir>", "the model directory (its manifest.json gives the model id)")
+        .requiredOption("--measurements <file>", "the measurements (kind: bindery/efficiency-measurements)")
+        .requiredOption("--output <file>", "where to write efficiency_report.json"),
+    ),
+    ["bindery efficiency report --model-dir release/model --measurements bench.yaml --output release/model/efficiency_report.json"],
+  ).action(async (flags: EfficiencyFlags) => {
+    await runCommand("bindery efficiency report", flags, async () => {
+      const [{ efficiencyReportOf }, { verificationError }] = await Promise.all([import("../eval/efficiency.js"), import("../evidence/rules/engine.js")]);
+      const result = await efficiencyReportOf({ modelDir: flags.modelDir, measurements: flags.measurements, output: flags.output });
+      const r = result.report;
+      return {
+        json: { ok: result.ok, output: result.ok ? flags.output : null, report: r ?? null, findings: result.findings },
+        human: r
+          ? [`wrote ${flags.output}: p50 ${r.latency_ms.p50} ms, p95 ${r.latency_ms.p95} ms, ${r.throughput.items_per_second} items/s at batch ${r.throughput.batch_size}, peak ${r.peak_memory_bytes} bytes`]
+          : [...result.findings.map(findingLine), "FAIL  nothing was written"],
+        ...(result.ok ? {} : { failure: verificationError(flags.measurements, { ok: false, findings: result.findings }) }),
+      };
+    });
+  });
+}

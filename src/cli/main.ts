@@ -7,7 +7,7 @@ import { BinderyError, ExitCode } from "../evidence/errors.js";
 import { TOOL_VERSION } from "../evidence/tool.js";
 import { registerChecksums } from "./checksums.js";
 import { registerDataset } from "./dataset.js";
-import { registerEval } from "./eval.js";
+import { registerEfficiency, registerEval } from "./eval.js";
 import { registerHash } from "./hash.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
@@ -41,6 +41,7 @@ export function buildProgram(): Command {
   registerHash(program);
   registerModel(program);
   registerEval(program);
+  registerEfficiency(program);
   registerTraining(program);
   return program;
 }
