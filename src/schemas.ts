@@ -17,6 +17,7 @@ import {
 import { evalMetricsReport, metricsInputSchema } from "./eval/aggregate.js";
 import { efficiencyMeasurementsSchema, efficiencyReport } from "./eval/efficiency.js";
 import { modelManifestSchema } from "./model/manifest.js";
+import { modelMetadataSchema, modelPackageReport } from "./model/package.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
@@ -41,6 +42,8 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "eval-metrics.schema.json", title: "eval_metrics.json", schema: evalMetricsReport.schema },
   { file: "efficiency-measurements.schema.json", title: "bindery/efficiency-measurements (author input)", schema: efficiencyMeasurementsSchema },
   { file: "efficiency-report.schema.json", title: "efficiency_report.json", schema: efficiencyReport.schema },
+  { file: "model-metadata.schema.json", title: "bindery/model-metadata (author input)", schema: modelMetadataSchema },
+  { file: "model-package.schema.json", title: "model_package.json", schema: modelPackageReport.schema },
   { file: "dataset-verify-report.schema.json", title: "dataset verification report (bindery dataset verify --report)", schema: datasetVerifyReport.schema },
 ];
 

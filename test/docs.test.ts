@@ -27,6 +27,7 @@ describe("documentation stays in step with the code", () => {
       "bindery eval aggregate",
       "bindery eval report",
       "bindery efficiency report",
+      "bindery model package",
     ]) {
       expect(doc).toContain(command);
     }

@@ -4,6 +4,12 @@ import { withExamples, withOutputOptions } from "./common.js";
 import { formatBytes, plural } from "./format.js";
 import { findingLine, runCommand, type OutputFlags } from "./output.js";
 
+interface PackageFlags extends OutputFlags {
+  modelDir: string;
+  runDir: string;
+  metadata: string;
+}
+
 interface ManifestFlags extends OutputFlags {
   modelDir: string;
   shardSize?: string;
@@ -70,4 +76,34 @@ export function registerModel(program: Command): void {
       };
     });
   });
+
+  withExamples(
+    withOutputOptions(
+      model
+        .command("package")
+        .description("bind the weights, training run, evaluation and efficiency evidence: model_package.json, model_card.md, SHA256SUMS")
+        .requiredOption("--model-dir <dir>", "the model directory: manifest.json, eval_metrics.json, eval_report.md, efficiency_report.json")
+        .requiredOption("--run-dir <dir>", "the packaged training run that produced the weights")
+        .requiredOption("--metadata <file>", "the model metadata (kind: bindery/model-metadata)"),
+    ),
+    ["bindery model package --model-dir release/model --run-dir runs/r1 --metadata model.yaml"],
+  ).action(async (flags: PackageFlags) => {
+    await runCommand("bindery model package", flags, async () => {
+      const [{ packageModel, modelMetadata }, { readAuthorInput }, { verificationError }] = await Promise.all([
+        import("../model/package.js"),
+        import("../evidence/author-input.js"),
+        import("../evidence/rules/engine.js"),
+      ]);
+      const metadata = (await readAuthorInput(modelMetadata, flags.metadata)).value;
+      const result = await packageModel({ modelDir: flags.modelDir, runDir: flags.runDir, metadata });
+      return {
+        json: { ok: result.ok, release_id: metadata.release_id, model_id: result.package?.model_id ?? null, files: result.files ?? [], findings: result.findings },
+        human: result.ok
+          ? [`packaged ${flags.modelDir}: ${metadata.release_id}, model ${result.package!.model_id}, ${plural(result.files!.length, "file")} in SHA256SUMS`]
+          : [...result.findings.map(findingLine), "FAIL  nothing was written"],
+        ...(result.ok ? {} : { failure: verificationError(flags.modelDir, { ok: false, findings: result.findings }) }),
+      };
+    });
+  });
 }
+

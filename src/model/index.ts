@@ -1,3 +1,4 @@
 export * from "./merkle.js";
 export * from "./erasure.js";
 export * from "./manifest.js";
+export * from "./package.js";

@@ -28,8 +28,24 @@ export const MANIFEST_FILE = "manifest.json";
 export const SHARDS_DIR = "shards";
 export const MANIFEST_GENERATOR = "bindery model manifest";
 const CHUNK = 1024 * 1024;
-/** shards/ and a staging directory an interrupted run may have left: never model files. */
-const OWN_DIRECTORIES = [`${SHARDS_DIR}/**`, SHARDS_DIR, `.${SHARDS_DIR}.*.tmp`, `.${SHARDS_DIR}.*.tmp/**`];
+/**
+ * Never model files: shards/, a staging directory an interrupted run may have left, and the
+ * evidence a model package adds beside the model (evaluation inputs belong under eval/).
+ */
+export const NOT_MODEL_FILES = [
+  `/${SHARDS_DIR}`,
+  `/.${SHARDS_DIR}.*.tmp`,
+  "/SHA256SUMS",
+  "/model_package.json",
+  "/model_card.md",
+  "/eval_metrics.json",
+  "/eval_report.md",
+  "/eval_config.effective.yaml",
+  "/efficiency_report.json",
+  "/eval",
+  "/training",
+];
+const OWN_DIRECTORIES = NOT_MODEL_FILES;
 
 /** File extensions that hold weights; every other file of a model is configuration. */
 export const WEIGHT_EXTENSIONS = [".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".onnx", ".h5", ".msgpack", ".npz", ".npy"] as const;

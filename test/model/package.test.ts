@@ -1,0 +1,145 @@
+/**
+ * The model package, continuing the training end-to-end test: trained weights → model manifest →
+ * a real evaluation script → eval aggregate → efficiency report → model package → sha256sum -c.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { bindery, sha256sum } from "../support/cli.js";
+import { hubModelCardMetadataSchema } from "../support/lib.js";
+import { writeTree } from "../support/tmp.js";
+import { ok, preflightArgs, readJson, trainArgs, trainingProject, type Finding } from "../support/training.js";
+
+const EVALUATE = fileURLToPath(new URL("../fixtures/training/evaluate.mjs", import.meta.url));
+const RELEASE = "lines-v0.1.0-r1";
+
+/** A trained, packaged run, and a model directory with its manifest, evaluation and efficiency evidence. */
+async function modelReady(): Promise<{ root: string; model: string }> {
+  const root = await trainingProject();
+  await ok(root, preflightArgs());
+  await ok(root, trainArgs());
+  await ok(root, ["training", "package", "--run-dir", "runs/r1", "--metadata", "run.yaml"]);
+  const model = join(root, "release/model");
+  cpSync(join(root, "runs/r1/weights"), model, { recursive: true });
+  await ok(root, ["model", "manifest", "--model-dir", "release/model"]);
+  const preflight = readJson(root, "runs/r1/training_preflight_report.json");
+  const record = readJson(root, "runs/r1/training_run.json");
+  const scored = spawnSync(process.execPath, [EVALUATE, "--model", "release/model", "--data", "dataset", "--out", "release/model/eval/test.json", "--release", RELEASE, "--snapshot", preflight.dataset.snapshot_id, "--commit", record.commit.sha], { cwd: root, encoding: "utf8" });
+  expect(scored.status, scored.stderr).toBe(0);
+  await ok(root, ["eval", "aggregate", "--model-dir", "release/model", "--metrics-json", "release/model/eval/test.json", "--output-metrics", "release/model/eval_metrics.json", "--output-report", "release/model/eval_report.md", "--require", "mse:test", "r2:test"]);
+  const modelId = readJson(root, "release/model/eval_metrics.json").model_id;
+  writeTree(root, {
+    "bench.json": JSON.stringify({
+      kind: "bindery/efficiency-measurements",
+      model_id: modelId,
+      release_id: RELEASE,
+      latency: { unit: "us", samples: [3, 4, 3, 5, 4, 3, 6, 4, 3, 4] },
+      throughput: { batch_size: 1024, items: 1024000, seconds: 0.8 },
+      peak_memory: { value: 48, unit: "MiB" },
+      command: ["node", "bench/infer.mjs"],
+      hardware: "2-core AMD EPYC",
+      runtime: "Node.js 20",
+      warmup_iterations: 10,
+      limitations: ["Measured on the CPU only."],
+    }),
+    "model.yaml": [
+      "kind: bindery/model-metadata",
+      `release_id: ${RELEASE}`,
+      "version: 0.1.0",
+      "pretty_name: Lines (SGD)",
+      "description: A line fitted by SGD to points near y = 3x + 1.",
+      "license: apache-2.0",
+      "datasets: [example/lines]",
+      "task: { type: tabular-regression, name: Line fitting }",
+      "tags: [regression]",
+      "",
+    ].join("\n"),
+  });
+  await ok(root, ["efficiency", "report", "--model-dir", "release/model", "--measurements", "bench.json", "--output", "release/model/efficiency_report.json"]);
+  return { root, model };
+}
+
+const packageArgs = (run = "runs/r1") => ["model", "package", "--model-dir", "release/model", "--run-dir", run, "--metadata", "model.yaml", "--json"];
+
+describe("bindery model package", () => {
+  it("binds weights, run, evaluation and efficiency; sha256sum -c passes; the card's metadata follows the Hub's", async () => {
+    const { root, model } = await modelReady();
+    const result = await ok(root, packageArgs());
+    const pkg = readJson(root, "release/model/model_package.json");
+    const metrics = readJson(root, "release/model/eval_metrics.json");
+    expect(pkg).toMatchObject({
+      generated_by: "bindery model package",
+      release_id: RELEASE,
+      model_id: metrics.model_id,
+      dataset_snapshot: metrics.dataset_snapshot,
+      commit: metrics.commit,
+      training: { run_id: readJson(root, "runs/r1/training_run.json").run_id },
+    });
+    expect(pkg.training.files.map((f: { path: string }) => f.path)).toEqual([
+      "training/training_run_manifest.json",
+      "training/training_run_card.md",
+      "training/training_preflight_report.json",
+      "training/training_run_SHA256SUMS",
+    ]);
+    expect(result.json<{ files: unknown[] }>().files.length).toBeGreaterThan(10);
+    const gnu = sha256sum(["-c", "--strict", "SHA256SUMS"], model);
+    expect(gnu.code, gnu.stderr).toBe(0);
+
+    const card = readFileSync(join(model, "model_card.md"), "utf8");
+    const front = parseYaml(card.split("---\n")[1]!);
+    expect(hubModelCardMetadataSchema.safeParse(front).success).toBe(true);
+    expect(front["model-index"][0].results[0]).toMatchObject({
+      task: { type: "tabular-regression", name: "Line fitting" },
+      dataset: { type: "example/lines", name: "example/lines", split: "test" },
+      metrics: [
+        { type: "mse", value: metrics.rows[0].value, name: "mse" },
+        { type: "r2", value: metrics.rows[1].value, name: "r2" },
+      ],
+    });
+    expect(front).toMatchObject({ license: "apache-2.0", datasets: ["example/lines"], tags: ["regression"] });
+    // The package's own files are not model files: the model id and its verification stand.
+    const verify = await bindery(["model", "manifest", "--model-dir", "release/model", "--verify", "--json"], { cwd: root });
+    expect(verify.code, verify.stdout).toBe(0);
+    expect(verify.json<{ model_id: string }>().model_id).toBe(metrics.model_id);
+  });
+
+  it("refuses training evidence from another run", async () => {
+    const { root } = await modelReady();
+    // A second run from the same dataset and commit, with another seed: other weights.
+    writeFileSync(join(root, "r2.json"), JSON.stringify({ seed: 99, lr: 0.05, epochs: 2 }));
+    await ok(root, ["training", "preflight", "--dataset-dir", "dataset", "--config", "r2.json", "--run-dir", "runs/r2"]);
+    const r2 = trainArgs().map((a) => a.replace("runs/r1", "runs/r2"));
+    await ok(root, r2);
+    await ok(root, ["training", "package", "--run-dir", "runs/r2", "--metadata", "run.yaml"]);
+    const result = await bindery(packageArgs("runs/r2"), { cwd: root });
+    expect(result.code).toBe(1);
+    const findings = result.json<{ findings: Finding[] }>().findings;
+    expect(findings.map((f) => f.code)).toEqual(["DISAGREEMENT"]);
+    expect(findings[0]!.message).toMatch(/^model\.bin \(sha256 [0-9a-f]{64}\) is not among the outputs of training run run-\S+: the training evidence is from another run\.$/);
+  });
+
+  it("refuses a stale eval report and evidence of another model, writing nothing", async () => {
+    const { root, model } = await modelReady();
+    writeFileSync(join(model, "eval_report.md"), `${readFileSync(join(model, "eval_report.md"), "utf8")}\nEdited.\n`);
+    const stale = await bindery(packageArgs(), { cwd: root });
+    expect(stale.code).toBe(1);
+    expect(stale.json<{ findings: Finding[] }>().findings.map((f) => [f.code, f.message])).toEqual([
+      ["STALE_RENDER", "eval_report.md is not the render of eval_metrics.json; re-run `bindery eval report`."],
+    ]);
+    await ok(root, ["eval", "report", "--metrics", "release/model/eval_metrics.json", "--output", "release/model/eval_report.md"]);
+    // Another model: the manifest changes, the evaluation and efficiency evidence do not.
+    writeFileSync(join(model, "config.json"), '{"model_type": "linear", "inputs": 2}\n');
+    await ok(root, ["model", "manifest", "--model-dir", "release/model"]);
+    const other = await bindery(packageArgs(), { cwd: root });
+    expect(other.code).toBe(1);
+    const messages = other.json<{ findings: Finding[] }>().findings.map((f) => f.message);
+    expect(messages).toEqual([
+      expect.stringMatching(/^eval_metrics\.json evaluated model [0-9a-f]{64}, but manifest\.json is model [0-9a-f]{64}\.$/),
+      expect.stringMatching(/^efficiency_report\.json measured model [0-9a-f]{64}, but manifest\.json is model [0-9a-f]{64}\.$/),
+    ]);
+    expect(() => readFileSync(join(model, "model_package.json"))).toThrow();
+  });
+});
