@@ -28,6 +28,7 @@ describe("documentation stays in step with the code", () => {
       "bindery eval report",
       "bindery efficiency report",
       "bindery model package",
+      "bindery model verify",
     ]) {
       expect(doc).toContain(command);
     }

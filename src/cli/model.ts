@@ -4,6 +4,12 @@ import { withExamples, withOutputOptions } from "./common.js";
 import { formatBytes, plural } from "./format.js";
 import { findingLine, runCommand, type OutputFlags } from "./output.js";
 
+interface VerifyFlags extends OutputFlags {
+  modelDir: string;
+  release?: boolean;
+  allowPlaceholders?: boolean;
+}
+
 interface PackageFlags extends OutputFlags {
   modelDir: string;
   runDir: string;
@@ -102,6 +108,29 @@ export function registerModel(program: Command): void {
           ? [`packaged ${flags.modelDir}: ${metadata.release_id}, model ${result.package!.model_id}, ${plural(result.files!.length, "file")} in SHA256SUMS`]
           : [...result.findings.map(findingLine), "FAIL  nothing was written"],
         ...(result.ok ? {} : { failure: verificationError(flags.modelDir, { ok: false, findings: result.findings }) }),
+      };
+    });
+  });
+
+  withExamples(
+    withOutputOptions(
+      model
+        .command("verify")
+        .description("re-run every check of a model package and list every finding (exit 1)")
+        .requiredOption("--model-dir <dir>", "the model package")
+        .option("--release", "a release gate: also refuse fixture evidence")
+        .option("--allow-placeholders", "accept placeholder wording in the metadata, as warnings, for a draft"),
+    ),
+    ["bindery model verify --model-dir release/model --release"],
+  ).action(async (flags: VerifyFlags) => {
+    await runCommand("bindery model verify", flags, async () => {
+      const [{ verifyModel }, { verificationError }] = await Promise.all([import("../model/verify.js"), import("../evidence/rules/engine.js")]);
+      const result = await verifyModel({ dir: flags.modelDir, release: flags.release ?? false, allowPlaceholders: flags.allowPlaceholders ?? false });
+      const summary = `${flags.modelDir}: model ${result.modelId ?? "unknown"}${flags.release ? " (release)" : ""}`;
+      return {
+        json: { ok: result.ok, model_id: result.modelId ?? null, findings: result.findings },
+        human: result.ok ? [`OK  ${summary}`, ...result.findings.map(findingLine)] : [...result.findings.map(findingLine), `FAIL  ${summary}`],
+        ...(result.ok ? {} : { failure: verificationError(flags.modelDir, result) }),
       };
     });
   });

@@ -55,6 +55,7 @@ export const errorCodes = {
   BASELINE_INVALID: [ExitCode.verificationFailed, "a baseline comparison is incomplete, its delta is not value minus baseline, or the baseline was evaluated on other items"],
   CI_INVALID: [ExitCode.verificationFailed, "a metric's confidence interval is half given, or does not contain its value"],
   UNCITED_METRIC: [ExitCode.verificationFailed, "no conclusion cites a metric's name, split and formatted value"],
+  FIXTURE_EVIDENCE: [ExitCode.verificationFailed, "evidence marked as fixture evidence (fixture: true) where a release is verified"],
   MERKLE_MISMATCH: [ExitCode.verificationFailed, "a Merkle root differs from the one its leaves (shard digests) give"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],

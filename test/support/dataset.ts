@@ -7,7 +7,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { bindery, type CliResult } from "./cli.js";
-import { tempDir, writeTree } from "./tmp.js";
+import { suiteTempDir, tempDir, writeTree } from "./tmp.js";
 import {
   datasetManifest,
   datasetPackageReport,
@@ -133,7 +133,7 @@ export async function packagedCopy(): Promise<string> {
   if (!built || !existsSync(built)) {
     const project = datasetProject();
     await snapshotProject(project);
-    built = join(tempDir("bindery-dataset-base-"), "dataset");
+    built = join(suiteTempDir("bindery-dataset-base-"), "dataset");
     cpSync(project.out, built, { recursive: true });
   }
   const copy = join(tempDir("bindery-dataset-copy-"), "dataset");
