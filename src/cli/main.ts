@@ -47,6 +47,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  quietOnClosedPipes();
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
@@ -84,4 +85,17 @@ function commandPath(program: Command, argv: readonly string[]): string {
     current = sub;
   }
   return words.join(" ");
+}
+
+/**
+ * `bindery ... --help | head` closes stdout early; a write then fails with EPIPE. That is the
+ * reader saying "enough", not an error: exit quietly instead of printing a stack trace.
+ */
+function quietOnClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
 }

@@ -7,13 +7,37 @@ import { assertNoCanary, BIN, bindery, CANARIES } from "../support/cli.js";
 import { tempDir, writeTree } from "../support/tmp.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-const COMMANDS = [["checksums", "write"], ["checksums", "verify"], ["hash"]];
+const COMMANDS = [
+  ["checksums", "write"],
+  ["checksums", "verify"],
+  ["hash"],
+  ["dataset", "snapshot"],
+  ["dataset", "package"],
+  ["dataset", "integrity"],
+  ["dataset", "verify"],
+  ["model", "manifest"],
+  ["model", "package"],
+  ["model", "verify"],
+  ["training", "preflight"],
+  ["training", "run"],
+  ["training", "package"],
+  ["training", "check-resume"],
+  ["eval", "aggregate"],
+  ["eval", "report"],
+  ["efficiency", "report"],
+];
 const STACK_FRAME = /\n\s+at .+:\d+:\d+/;
 
 describe("the CLI contract", () => {
   it("prints its version", async () => {
     const result = await bindery(["--version"]);
     expect([result.code, result.stdout]).toEqual([0, `${pkg.version}\n`]);
+  });
+
+  it("exits quietly when its reader closes the pipe early (bindery ... --help | true)", () => {
+    const result = spawnSync("bash", ["-c", `"${process.execPath}" "${BIN}" training run --help | true`], { encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
   });
 
   it("lists commands and exit codes in --help", async () => {
