@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { z } from "zod";
-import { parseArtifact, parseJson, type ArtifactDefinition } from "../evidence/artifact.js";
+import { readEvidence, type ArtifactDefinition } from "../evidence/artifact.js";
 import { isBinderyError, type Finding } from "../evidence/errors.js";
 import { HashPool, hashFiles, type FileDigest, type HashOptions } from "../evidence/hashing.js";
 import type { Identity } from "../evidence/identity.js";
@@ -24,6 +24,7 @@ import {
   publicTextRule,
   rerenderRule,
   runRules,
+  uniqueFindings,
   verdictOf,
   type Rule,
   type Verdict,
@@ -91,11 +92,6 @@ function areaOf(finding: Finding): string {
   return AREAS.find(([, about]) => about(finding))?.[0] ?? OTHER_AREA;
 }
 
-interface Loaded<T> {
-  value: T | undefined;
-  raw: unknown;
-  text: string | undefined;
-}
 
 export async function verifyDataset(options: VerifyDatasetOptions): Promise<VerifyDatasetResult> {
   const { dir } = options;
@@ -105,23 +101,9 @@ export async function verifyDataset(options: VerifyDatasetOptions): Promise<Veri
   const present = new Map(walked.files.map((f) => [f.path, f]));
   const at = (path: string) => join(dir, path);
 
-  /** Reads one artifact; a missing or malformed one becomes a finding (and `value` stays undefined). */
-  const load = async <S extends z.ZodType>(path: string, definition: ArtifactDefinition<S>, required: boolean): Promise<Loaded<z.output<S>>> => {
-    if (!present.has(path)) {
-      if (required) findings.push(finding("MISSING_FILE", path, `${path} is missing; every dataset package has one.`));
-      return { value: undefined, raw: undefined, text: undefined };
-    }
-    const text = (await readFile(at(path))).toString("utf8");
-    let raw: unknown;
-    try {
-      raw = parseJson(text, path);
-      return { value: parseArtifact(definition, raw, path), raw, text };
-    } catch (error) {
-      if (!isBinderyError(error)) throw error;
-      findings.push(finding(error.code, path, error.message));
-      return { value: undefined, raw, text };
-    }
-  };
+  // Only files the walk accepted are read (not a link out of the tree, not a special file).
+  const load = <S extends z.ZodType>(path: string, definition: ArtifactDefinition<S>, required: boolean) =>
+    readEvidence(definition, at(path), path, findings, { required, packageKind: "dataset package", exists: present.has(path) });
 
   const pkg = await load(DATASET_FILES.package, datasetPackageReport, true);
   const manifest = await load(DATASET_FILES.manifest, datasetManifest, true);
@@ -228,7 +210,7 @@ export async function verifyDataset(options: VerifyDatasetOptions): Promise<Veri
   if (card !== undefined) rules.push(publicTextRule({ path: DATASET_FILES.card, text: card }));
 
   findings.push(...(await runRules(rules)).findings);
-  const verdict = verdictOf(dedupe(findings));
+  const verdict = verdictOf(uniqueFindings(findings));
   return {
     ...verdict,
     dir,
@@ -316,13 +298,3 @@ function manifestRules(
   return rules;
 }
 
-/** The same finding raised twice (by two routes to one fact) is listed once. */
-function dedupe(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.code}\u0000${f.path}\u0000${f.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}

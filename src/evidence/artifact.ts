@@ -8,9 +8,10 @@
  * - a newer MAJOR, or a name in `required_extensions` this version does not know, is refused
  *   with `SCHEMA_COMPAT`: the writer said "you must understand this to read me".
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
-import { BinderyError, inputError } from "./errors.js";
+import { BinderyError, inputError, isBinderyError, type Finding } from "./errors.js";
 
 export const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
@@ -123,5 +124,36 @@ export function parseJson(bytes: Uint8Array | string, shown: string): unknown {
     return JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8"));
   } catch (error) {
     throw new BinderyError("INPUT_INVALID", `${shown} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Reads one artifact of a package under verification: a missing (when required) or malformed
+ * file becomes a finding instead of an error, so a verifier can go on and list everything.
+ * `raw` is the parsed JSON whenever it parsed, for rules that read any document (generator,
+ * public text).
+ */
+export async function readEvidence<S extends z.ZodType>(
+  definition: ArtifactDefinition<S>,
+  file: string,
+  path: string,
+  findings: Finding[],
+  /** `exists`: what the caller's walk found (default: the file system), e.g. to skip a refused link. */
+  options: { required: boolean; packageKind: string; exists?: boolean },
+): Promise<{ value: z.output<S> | undefined; raw: unknown }> {
+  if (!(options.exists ?? existsSync(file))) {
+    if (options.required) {
+      findings.push({ code: "MISSING_FILE", severity: "error", path, message: `${path} is missing; every ${options.packageKind} has one.` });
+    }
+    return { value: undefined, raw: undefined };
+  }
+  let raw: unknown;
+  try {
+    raw = parseJson(await readFile(file), path);
+    return { value: parseArtifact(definition, raw, path), raw };
+  } catch (error) {
+    if (!isBinderyError(error)) throw error;
+    findings.push({ code: error.code, severity: "error", path, message: error.message });
+    return { value: undefined, raw };
   }
 }

@@ -9,9 +9,9 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { z } from "zod";
-import { parseArtifact, parseJson, type ArtifactDefinition } from "../evidence/artifact.js";
+import { readEvidence, type ArtifactDefinition } from "../evidence/artifact.js";
 import { BinderyError, isBinderyError, type Finding } from "../evidence/errors.js";
-import { finding, generatorRule, identityRule, placeholderRule, publicTextRule, rerenderRule, runRules, verdictOf, type Rule, type Verdict } from "../evidence/rules/index.js";
+import { finding, generatorRule, identityRule, placeholderRule, publicTextRule, rerenderRule, runRules, uniqueFindings, verdictOf, type Rule, type Verdict } from "../evidence/rules/index.js";
 import { verifyChecksums } from "../evidence/seal.js";
 import { evalMetricsReport, metricsFindings } from "../eval/aggregate.js";
 import { efficiencyReport } from "../eval/efficiency.js";
@@ -37,24 +37,14 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
   const rules: Rule[] = [];
   const documents: { path: string; raw: unknown }[] = [];
 
-  /** Reads one artifact; missing or malformed is a finding, and its generator is checked. */
+  /** Reads one artifact (missing or malformed is a finding) and checks its generator. */
   const load = async <S extends z.ZodType>(path: string, definition: ArtifactDefinition<S>, generator: string | undefined): Promise<z.output<S> | undefined> => {
-    if (!existsSync(join(dir, path))) {
-      findings.push(finding("MISSING_FILE", path, `${path} is missing; every model package has one.`));
-      return undefined;
-    }
-    const bytes = await readFile(join(dir, path));
-    let raw: unknown;
-    try {
-      raw = parseJson(bytes, path);
+    const { value, raw } = await readEvidence(definition, join(dir, path), path, findings, { required: true, packageKind: "model package" });
+    if (raw !== undefined) {
       documents.push({ path, raw });
       if (generator) rules.push(generatorRule({ path, document: raw, expected: generator }));
-      return parseArtifact(definition, raw, path);
-    } catch (error) {
-      if (!isBinderyError(error)) throw error;
-      findings.push(finding(error.code, path, error.message));
-      return undefined;
     }
+    return value;
   };
 
   const sums = await verifyChecksums({ dir }).catch((error: unknown) => {
@@ -105,10 +95,5 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
   }
   if (existsSync(join(dir, MODEL_FILES.card))) rules.push(publicTextRule({ path: MODEL_FILES.card, text: await readFile(join(dir, MODEL_FILES.card), "utf8") }));
   findings.push(...(await runRules(rules)).findings);
-  const seen = new Set<string>();
-  const unique = findings.filter((f) => {
-    const key = `${f.code}\u0000${f.path}\u0000${f.message}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
-  return { ...verdictOf(unique), modelId: model?.modelId };
+  return { ...verdictOf(uniqueFindings(findings)), modelId: model?.modelId };
 }

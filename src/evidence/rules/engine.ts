@@ -46,3 +46,14 @@ export function verificationError(subject: string, verdict: Verdict): BinderyErr
 export function finding(code: Finding["code"], path: string, message: string, extra: Pick<Finding, "field" | "line"> = {}): Finding {
   return { code, severity: "error", path, message, ...extra };
 }
+
+/** Findings without repeats: the same condition reached by two routes is listed once. */
+export function uniqueFindings(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.code}\u0000${f.path}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
