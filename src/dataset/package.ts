@@ -173,14 +173,14 @@ function classify(dir: string, walked: readonly WalkedFile[], splits: readonly P
   const present = new Map(walked.map((f) => [f.path, f]));
   const missing = [...declared].filter((path) => !present.has(path));
   if (missing.length > 0) {
-    throw new BinderyError("INPUT_NOT_FOUND", `${dir} is missing ${list(missing)}, which the metadata declares.`, {
+    throw new BinderyError("INPUT_NOT_FOUND", `${dir} is missing ${listPaths(missing)}, which the metadata declares.`, {
       hint: "Check the file names under splits in the metadata.",
     });
   }
   const owned = new Set(OWNED_NAMES);
   const stray = walked.filter((f) => !declared.has(f.path) && !owned.has(f.path)).map((f) => f.path);
   if (stray.length > 0) {
-    throw new BinderyError("INPUT_INVALID", `${dir} holds ${list(stray)}, which the metadata does not declare in any split.`, {
+    throw new BinderyError("INPUT_INVALID", `${dir} holds ${listPaths(stray)}, which the metadata does not declare in any split.`, {
       hint: "Every file of a package is declared (so SHA256SUMS and the manifest agree): add it to a split or move it out.",
     });
   }
@@ -189,7 +189,8 @@ function classify(dir: string, walked: readonly WalkedFile[], splits: readonly P
   return { payload, reports };
 }
 
-function list(paths: readonly string[]): string {
+/** Up to five paths, then how many more: for messages. */
+export function listPaths(paths: readonly string[]): string {
   const shown = paths.slice(0, 5).join(", ");
   return paths.length > 5 ? `${shown} and ${paths.length - 5} more` : shown;
 }

@@ -25,7 +25,7 @@ import { redactSecrets } from "../evidence/secrets.js";
 import { writeFileAtomic } from "../evidence/atomic.js";
 import { throwOnFindings, walkTree } from "../evidence/walk.js";
 import { specHash, type DatasetMetadata, type DatasetSpec } from "./inputs.js";
-import { packageDataset, type PackageDatasetResult } from "./package.js";
+import { listPaths, packageDataset, type PackageDatasetResult } from "./package.js";
 import { DATASET_FILES, inputCheckReport, OWNED_NAMES, snapshotReport } from "./schema.js";
 
 export type InputCheckReport = ReturnType<typeof buildInputCheck>;
@@ -258,8 +258,7 @@ function ownedFiles(datasetDir: string, overwrite: boolean): string[] {
   }
   const foreign = present.filter((path) => !owned.has(path));
   if (foreign.length > 0) {
-    const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : "");
-    throw new BinderyError("OUTPUT_EXISTS", `${datasetDir} holds files bindery did not write: ${shown}. --overwrite replaces only bindery's own files.`, {
+    throw new BinderyError("OUTPUT_EXISTS", `${datasetDir} holds files bindery did not write: ${listPaths(foreign)}. --overwrite replaces only bindery's own files.`, {
       hint: "Move them out of the dataset directory, or choose another one.",
     });
   }
