@@ -15,6 +15,7 @@ import { BinderyError, inputError, type Finding } from "../evidence/errors.js";
 import { hashFiles, type HashOptions } from "../evidence/hashing.js";
 import { identityOfBytes, type Identity, type RootedIdentity } from "../evidence/identity.js";
 import { formatIssues } from "../evidence/artifact.js";
+import { probeVersion } from "../evidence/probe.js";
 import { throwOnFindings, walkTree } from "../evidence/walk.js";
 import { verifyDataset } from "../dataset/verify.js";
 import { DATASET_FILES } from "../dataset/schema.js";
@@ -210,12 +211,3 @@ async function probeAccelerator(options: PreflightOptions): Promise<PreflightRep
   return { ...base, available: devices.length > 0, devices, error: devices.length > 0 ? null : "no device listed" };
 }
 
-async function probeVersion(argv: readonly string[], env: NodeJS.ProcessEnv | undefined) {
-  const { execa } = await import("execa");
-  const result = await execa(argv[0]!, [...argv.slice(1), "--version"], { reject: false, stdin: "ignore", timeout: 30_000, ...(env ? { env } : {}) });
-  if (result.failed) {
-    return { argv: [...argv], version: null, error: result.exitCode === undefined ? "not installed or cannot start" : `--version exited with code ${result.exitCode}` };
-  }
-  const first = `${String(result.stdout)}\n${String(result.stderr)}`.trim().split("\n")[0] ?? "";
-  return { argv: [...argv], version: first, error: null };
-}

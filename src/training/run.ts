@@ -14,6 +14,7 @@ import { canonicalHash } from "../evidence/canonical-json.js";
 import { buildReport, readReport, writeReport } from "../evidence/envelope.js";
 import { BinderyError, inputError } from "../evidence/errors.js";
 import { identityOfBytes, type Identity } from "../evidence/identity.js";
+import { BoundedLog } from "../evidence/bounded-log.js";
 import { redactSecrets } from "../evidence/secrets.js";
 import { formatUtc, generatedAt } from "../evidence/time.js";
 import { parseDocument } from "../evidence/author-input.js";
@@ -38,41 +39,6 @@ export interface TrainingRunOptions {
 export interface TrainingRunResult {
   record: RunRecord;
   identity: Identity;
-}
-
-/** Keeps the head and the tail of a long log, line by line. */
-class BoundedLog {
-  private head: string[] = [];
-  private headBytes = 0;
-  private tail: string[] = [];
-  private tailBytes = 0;
-  private dropped = 0;
-
-  add(line: string): void {
-    const bytes = Buffer.byteLength(line) + 1;
-    if (this.headBytes + bytes <= LOG_PART) {
-      this.head.push(line);
-      this.headBytes += bytes;
-      return;
-    }
-    this.tail.push(line);
-    this.tailBytes += bytes;
-    while (this.tailBytes > LOG_PART && this.tail.length > 0) {
-      const removed = this.tail.shift()!;
-      this.tailBytes -= Buffer.byteLength(removed) + 1;
-      this.dropped += Buffer.byteLength(removed) + 1;
-    }
-  }
-
-  get truncated(): boolean {
-    return this.dropped > 0;
-  }
-
-  text(): string {
-    const cut = this.truncated ? [`[... ${this.dropped} bytes of log cut by bindery ...]`] : [];
-    const lines = [...this.head, ...cut, ...this.tail];
-    return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
-  }
 }
 
 async function git(args: readonly string[], cwd: string): Promise<{ ok: boolean; stdout: string }> {
@@ -137,7 +103,7 @@ export async function trainingRun(options: TrainingRunOptions): Promise<Training
 
   const resume = existsSync(join(runDir, RUN_FILES.resume)) ? (await readArtifact(resumeRecord, join(runDir, RUN_FILES.resume), RUN_FILES.resume)).value : undefined;
   const runId = resume?.run_id ?? `run-${formatUtc(now()).replace(/[-:]/g, "").replace("T", "-").replace("Z", "")}-${randomBytes(4).toString("hex")}`;
-  const log = new BoundedLog();
+  const log = new BoundedLog(LOG_PART);
   const echo = options.echo ?? true;
   const started = now();
   const { execa } = await import("execa");

@@ -1,0 +1,377 @@
+/**
+ * `bindery demo run`: runs the project's demo command (execa, no shell) against a packaged model
+ * and records the run as a self-contained demo package: the programs and inputs copied in, the
+ * runtime preflight, the declared outputs, a transcript and SHA256SUMS. The command runs inside the
+ * package directory, so the package replays from its published bytes alone.
+ */
+import { existsSync, statSync } from "node:fs";
+import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { arch, platform } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { checkPublicArgv } from "../evidence/argv.js";
+import { writeFileAtomic } from "../evidence/atomic.js";
+import { BoundedLog } from "../evidence/bounded-log.js";
+import { buildReport, readReport, writeReport } from "../evidence/envelope.js";
+import { parseJson } from "../evidence/artifact.js";
+import { BinderyError, isBinderyError, type Finding } from "../evidence/errors.js";
+import { identitiesOf, identityOfBytes, type Identity } from "../evidence/identity.js";
+import { pathWithin, safePath, sortByPath } from "../evidence/paths.js";
+import { probeVersion } from "../evidence/probe.js";
+import { finding } from "../evidence/rules/engine.js";
+import { writeChecksums } from "../evidence/seal.js";
+import { redactSecrets, SECRET_ENV_VARS } from "../evidence/secrets.js";
+import { formatUtc, generatedAt } from "../evidence/time.js";
+import { throwOnFindings, walkTree } from "../evidence/walk.js";
+import { MANIFEST_FILE, verifyModelManifest } from "../model/manifest.js";
+import { MODEL_FILES, modelPackageReport } from "../model/package.js";
+import { renderTranscript } from "./render.js";
+import { DEMO_FILES, DEMO_OWN_FILES, runtimePreflightReport, terminalDemoManifest, type NamedFile, type OutputFile, type RuntimePreflight, type TerminalDemoManifest } from "./schema.js";
+import { summarizeRecords } from "./summary.js";
+
+/** stdout and stderr each keep their first and last STREAM_PART bytes in the transcript. */
+export const STREAM_PART = 32 * 1024;
+
+export interface DemoRunOptions {
+  modelDir: string;
+  outputDir: string;
+  argv: readonly string[];
+  /** Program files or directories, relative to `cwd` and inside it; copied to the same relative paths. */
+  programs?: readonly string[];
+  /** `NAME=FILE`: copied to inputs/<file name>. */
+  inputs?: readonly string[];
+  /** `NAME=FILE`: FILE relative to the demo package; deleted before the run, required after it. */
+  outputs?: readonly string[];
+  /** Commands whose `--version` is recorded, e.g. [["python3"]]. */
+  probes?: readonly (readonly string[])[];
+  /** Where program paths are resolved from (default: the working directory). */
+  cwd?: string;
+  /** Show the demo's output on stderr as it runs (default true). */
+  echo?: boolean;
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+export interface DemoRunResult {
+  /** True when the model verified, the command exited 0 and wrote exactly its declared outputs. */
+  ok: boolean;
+  /** Why the model was refused (nothing was run or written). */
+  findings: Finding[];
+  manifest?: TerminalDemoManifest;
+  files?: Identity[];
+}
+
+interface Named {
+  name: string;
+  file: string;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+function parseNamed(specs: readonly string[], flag: string): Named[] {
+  const seen = new Set<string>();
+  return specs.map((spec) => {
+    const eq = spec.indexOf("=");
+    const name = spec.slice(0, eq);
+    const file = spec.slice(eq + 1);
+    if (eq < 1 || file === "" || !NAME.test(name)) {
+      throw new BinderyError("USAGE", `${flag} ${JSON.stringify(spec)} is not NAME=FILE (NAME: letters, digits, ., _ and -).`);
+    }
+    if (seen.has(name)) throw new BinderyError("USAGE", `${flag} names ${name} twice.`);
+    seen.add(name);
+    return { name, file };
+  });
+}
+
+/** Checks the command's placeholders and returns a function that expands them. */
+function placeholders(argv: readonly string[], values: { model: string; output: string; inputs: Map<string, string>; outputs: Map<string, string> }): string[] {
+  return argv.map((arg) =>
+    arg.replace(/\{([a-z_]+)(?::([^{}]*))?\}/g, (whole, kind: string, name: string | undefined) => {
+      if (kind === "model_dir" && name === undefined) return values.model;
+      if (kind === "output_dir" && name === undefined) return values.output;
+      const table = kind === "input" ? values.inputs : kind === "output" ? values.outputs : undefined;
+      if (!table || name === undefined) return whole;
+      const value = table.get(name);
+      if (value === undefined) throw new BinderyError("USAGE", `the demo command uses ${whole}, but no --${kind} ${name}=FILE was given.`);
+      return value;
+    }),
+  );
+}
+
+async function readPackagedModel(modelDir: string): Promise<{ model: RuntimePreflight["model"]; findings: Finding[] }> {
+  if (!existsSync(join(modelDir, MODEL_FILES.package))) {
+    throw new BinderyError("MISSING_EVIDENCE", `${modelDir} has no ${MODEL_FILES.package}: a demo runs against a packaged model.`, {
+      hint: "Run `bindery model package` first.",
+      exitCode: 3,
+    });
+  }
+  const pkg = await readReport(modelPackageReport, join(modelDir, MODEL_FILES.package), MODEL_FILES.package);
+  const verdict = await verifyModelManifest({ dir: modelDir });
+  const findings = [...verdict.findings];
+  if (verdict.modelId && verdict.modelId !== pkg.value.model_id) {
+    findings.push(finding("DISAGREEMENT", MODEL_FILES.package, `${MODEL_FILES.package} names model ${pkg.value.model_id}, but ${MANIFEST_FILE} is model ${verdict.modelId}.`, { field: "/model_id" }));
+  }
+  const manifestBytes = await readFile(join(modelDir, MANIFEST_FILE));
+  return {
+    model: {
+      release_id: pkg.value.release_id,
+      version: pkg.value.version,
+      model_id: pkg.value.model_id,
+      manifest: { ...identityOfBytes(MANIFEST_FILE, manifestBytes), root: "model" },
+      package: { ...identityOfBytes(MODEL_FILES.package, pkg.bytes), root: "model" },
+    },
+    findings,
+  };
+}
+
+/** The files of an earlier demo package in `dir`, from its own records (manifest, else preflight). */
+async function previousPackageFiles(dir: string): Promise<Set<string>> {
+  const owned = new Set(DEMO_OWN_FILES);
+  for (const name of [DEMO_FILES.manifest, DEMO_FILES.preflight]) {
+    try {
+      const raw = parseJson(await readFile(join(dir, name)), name) as Partial<TerminalDemoManifest>;
+      for (const f of [...(raw.programs ?? []), ...(raw.input_files ?? []).map((i) => i.file)]) if (f?.path) owned.add(f.path);
+      for (const o of (raw.output_files ?? []) as ({ path?: string } & Partial<OutputFile>)[]) {
+        const path = o.file?.path ?? o.path;
+        if (path) owned.add(path);
+      }
+    } catch {
+      // Unreadable or malformed: only bindery's fixed names are known to be ours.
+    }
+  }
+  return owned;
+}
+
+/** Empties an earlier demo package, refusing a directory that holds anything else. */
+async function clearOutputDir(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new BinderyError("OUTPUT_EXISTS", `${dir} exists and is not a directory.`);
+  const files = throwOnFindings(walkTree(dir, { policy: "filename" }), dir);
+  const owned = await previousPackageFiles(dir);
+  const foreign = files.filter((f) => !owned.has(f.path));
+  if (foreign.length > 0) {
+    throw new BinderyError(
+      "OUTPUT_EXISTS",
+      `${dir} holds ${foreign.length === 1 ? "a file" : `${foreign.length} files`} that no earlier demo package there recorded (${foreign.slice(0, 5).map((f) => f.path).join(", ")}${foreign.length > 5 ? ", ..." : ""}); bindery replaces only its own files.`,
+      { hint: "Choose an empty or new --output-dir, or move those files away." },
+    );
+  }
+  for (const file of files) await rm(file.abs, { force: true });
+}
+
+async function filesOfProgram(cwd: string, given: string): Promise<{ path: string; abs: string }[]> {
+  const abs = resolve(cwd, given);
+  const rel = pathWithin(cwd, abs);
+  if (rel === undefined || rel === "") {
+    throw new BinderyError("USAGE", `--program ${given} is not inside the project directory ${cwd}; programs are copied to the same relative paths, so they must live below it.`, {
+      hint: "Run bindery from the project root.",
+    });
+  }
+  if (!existsSync(abs)) throw new BinderyError("INPUT_NOT_FOUND", `--program ${given} does not exist.`);
+  if (statSync(abs).isDirectory()) {
+    return throwOnFindings(walkTree(abs), abs).map((f) => ({ path: safePath(`${rel}/${f.path}`), abs: f.abs }));
+  }
+  return [{ path: safePath(rel), abs }];
+}
+
+/** Scans the files a demo wrote for credential values; returns the variable found, if any. */
+async function secretIn(file: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const text = (await readFile(file)).toString("latin1");
+  for (const name of SECRET_ENV_VARS) {
+    const value = env[name];
+    if (value && value.length >= 8 && text.includes(Buffer.from(value, "utf8").toString("latin1"))) return name;
+  }
+  return undefined;
+}
+
+export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
+  const env = options.env ?? process.env;
+  const now = options.now ?? (() => new Date());
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const out = resolve(cwd, options.outputDir);
+  const modelDir = resolve(cwd, options.modelDir);
+  if (options.argv.length === 0) throw new BinderyError("USAGE", "no demo command: give it after --, e.g. `bindery demo run --model-dir M --output-dir O -- node demo.mjs {model_dir}`.");
+  checkPublicArgv(options.argv, "the demo command", "Use a placeholder ({model_dir}, {input:NAME}, {output:NAME}) or a path relative to the project.");
+  options.argv.forEach((arg, i) => {
+    if (redactSecrets(arg, env) !== arg) throw new BinderyError("USAGE", `the demo command[${i}] holds the value of a credential, and the command is published as written.`);
+  });
+  generatedAt(env);
+
+  // Layout: programs at their project-relative paths, inputs under inputs/, outputs where declared.
+  const inputs = parseNamed(options.inputs ?? [], "--input");
+  const outputs = parseNamed(options.outputs ?? [], "--output");
+  const programs = (await Promise.all((options.programs ?? []).map((p) => filesOfProgram(cwd, p)))).flat();
+  const layout = new Map<string, string>();
+  const claim = (path: string, what: string) => {
+    if (DEMO_OWN_FILES.includes(path)) throw new BinderyError("USAGE", `${what} would be written to ${path}, a name bindery writes itself.`);
+    const previous = layout.get(path);
+    if (previous !== undefined && previous !== what) throw new BinderyError("USAGE", `${what} and ${previous} would both be written to ${path} in the demo package.`);
+    layout.set(path, what);
+  };
+  for (const p of programs) claim(p.path, `program ${p.path}`);
+  const inputFiles = inputs.map((i) => {
+    const abs = resolve(cwd, i.file);
+    if (!existsSync(abs) || !statSync(abs).isFile()) throw new BinderyError("INPUT_NOT_FOUND", `--input ${i.name}=${i.file}: ${i.file} is not a file.`);
+    const path = safePath(`${DEMO_FILES.inputs}/${basename(abs)}`, "public");
+    claim(path, `input ${i.name}`);
+    return { name: i.name, abs, path };
+  });
+  const outputFiles = outputs.map((o) => {
+    let path: string;
+    try {
+      path = safePath(o.file, "public");
+    } catch (error) {
+      throw isBinderyError(error) ? new BinderyError(error.code, `--output ${o.name}=${o.file}: ${error.message} Outputs are named relative to the demo package.`) : error;
+    }
+    claim(path, `output ${o.name}`);
+    return { name: o.name, path };
+  });
+  const argv = placeholders(options.argv, {
+    model: modelDir,
+    output: out,
+    inputs: new Map(inputFiles.map((i) => [i.name, i.path])),
+    outputs: new Map(outputFiles.map((o) => [o.name, o.path])),
+  });
+
+  const { model, findings } = await readPackagedModel(modelDir);
+  if (findings.some((f) => f.severity === "error")) return { ok: false, findings };
+
+  // A clean slate: an earlier package's files (outputs included) go, so none can satisfy this run.
+  await clearOutputDir(out);
+  await mkdir(out, { recursive: true });
+  for (const file of [...programs.map((p) => ({ from: p.abs, path: p.path })), ...inputFiles.map((i) => ({ from: i.abs, path: i.path }))]) {
+    await mkdir(dirname(join(out, file.path)), { recursive: true });
+    await copyFile(file.from, join(out, file.path));
+  }
+  // The declared outputs' directories exist, so the demo only has to write its files.
+  for (const o of outputFiles) await mkdir(dirname(join(out, o.path)), { recursive: true });
+  const pinned = await identitiesOf(out, sortByPath([...programs.map((p) => p.path), ...inputFiles.map((i) => i.path)], (p) => p));
+  const byPath = new Map(pinned.map((f) => [f.path, f]));
+  const inputRecords: NamedFile[] = [];
+  for (const i of inputFiles) inputRecords.push({ name: i.name, file: byPath.get(i.path)!, summary: await summarizeRecords(join(out, i.path), i.path) });
+  const probes = [];
+  for (const probe of options.probes ?? []) probes.push(await probeVersion(probe, env));
+
+  const preflight = buildReport(runtimePreflightReport, {
+    inputs: [model.manifest, model.package, ...pinned],
+    body: {
+      model,
+      command: [...options.argv],
+      programs: sortByPath(programs.map((p) => byPath.get(p.path)!), (f) => f.path),
+      input_files: inputRecords,
+      output_files: outputFiles.map((o) => ({ name: o.name, path: o.path })),
+      runtime: { node: process.version, platform: platform(), arch: arch(), probes },
+    },
+    env,
+  });
+  const preflightIdentity = await writeReport(join(out, DEMO_FILES.preflight), preflight, DEMO_FILES.preflight);
+
+  // The run, in the package directory, its output bounded and redacted line by line.
+  const echo = options.echo ?? true;
+  const logs = { stdout: new BoundedLog(STREAM_PART), stderr: new BoundedLog(STREAM_PART) };
+  const capture = (log: BoundedLog) =>
+    function* (line: unknown): Generator<string> {
+      const clean = redactSecrets(String(line), env);
+      log.add(clean);
+      if (echo) yield clean;
+    };
+  const { execa } = await import("execa");
+  const started = now();
+  const result = await execa(argv[0]!, argv.slice(1), {
+    cwd: out,
+    reject: false,
+    stdin: "ignore",
+    stdout: [capture(logs.stdout), echo ? 2 : "pipe"] as never,
+    stderr: [capture(logs.stderr), echo ? 2 : "pipe"] as never,
+    env: { ...env, BINDERY_MODEL_DIR: modelDir, BINDERY_DEMO_DIR: out },
+    extendEnv: false,
+  });
+  const ended = now();
+  if (result.exitCode === undefined && result.signal === undefined) {
+    throw new BinderyError("COMMAND_FAILED", `the demo command \`${options.argv.join(" ")}\` could not start (${result.shortMessage?.split("\n")[0] ?? "unknown error"}).`);
+  }
+
+  // Nothing pinned may have changed while the command ran.
+  const after = identityOfBytes(DEMO_FILES.preflight, await readFile(join(out, DEMO_FILES.preflight)).catch(() => Buffer.alloc(0)));
+  if (after.sha256 !== preflightIdentity.sha256) {
+    throw new BinderyError("EVIDENCE_CHANGED", `${DEMO_FILES.preflight} changed while the demo ran (sha256 ${after.sha256}, written as ${preflightIdentity.sha256}); the run is not recorded.`, {
+      hint: "The demo must not write bindery's files; run it again.",
+    });
+  }
+  const repinned = await identitiesOf(out, pinned.map((f) => f.path)).catch(() => []);
+  for (const f of pinned) {
+    const now = repinned.find((r) => r.path === f.path);
+    if (!now || now.sha256 !== f.sha256) {
+      throw new BinderyError("EVIDENCE_CHANGED", `${f.path} changed while the demo ran; programs and inputs must be read, not written. The run is not recorded.`);
+    }
+  }
+
+  const problems: string[] = [];
+  if (result.exitCode !== 0) problems.push(result.exitCode === undefined ? `The command was killed by ${result.signal}.` : `The command exited with code ${result.exitCode}.`);
+  const outputRecords: OutputFile[] = [];
+  for (const o of outputFiles) {
+    const abs = join(out, o.path);
+    if (!existsSync(abs)) {
+      problems.push(`The command did not write ${o.path} (--output ${o.name}).`);
+      outputRecords.push({ name: o.name, file: null, summary: null });
+      continue;
+    }
+    const leaked = await secretIn(abs, env);
+    if (leaked) {
+      await rm(abs, { force: true });
+      problems.push(`${o.path} held the value of ${leaked}; bindery deleted it.`);
+      outputRecords.push({ name: o.name, file: null, summary: null });
+      continue;
+    }
+    const [identity] = await identitiesOf(out, [o.path]);
+    let summary = null;
+    try {
+      summary = await summarizeRecords(abs, o.path);
+    } catch (error) {
+      if (!isBinderyError(error)) throw error;
+      problems.push(`${o.path} cannot be summarized: ${error.message}`);
+    }
+    outputRecords.push({ name: o.name, file: identity!, summary });
+  }
+  const known = new Set([...DEMO_OWN_FILES, ...layout.keys()]);
+  for (const file of throwOnFindings(walkTree(out, { policy: "filename" }), out)) {
+    if (known.has(file.path)) continue;
+    const leaked = await secretIn(file.abs, env);
+    await rm(file.abs, { force: true });
+    problems.push(`The command wrote ${file.path}, which is not a declared output${leaked ? ` (and held the value of ${leaked})` : ""}; bindery deleted it. Declare it with --output NAME=${file.path}.`);
+  }
+
+  const stream = (log: BoundedLog) => ({ text: log.text(), bytes: log.bytes, truncated: log.truncated });
+  const manifest = buildReport(terminalDemoManifest, {
+    inputs: [model.manifest, preflightIdentity, ...pinned],
+    body: {
+      status: problems.length === 0 ? "ok" : "failed",
+      model,
+      command: [...options.argv],
+      preflight: preflightIdentity,
+      runtime: { node: preflight.runtime.node, platform: preflight.runtime.platform, arch: preflight.runtime.arch, probes: probes.map((p) => `${p.argv.join(" ")}: ${p.version ?? p.error}`) },
+      programs: preflight.programs,
+      input_files: inputRecords,
+      output_files: outputRecords,
+      run: {
+        started_at: formatUtc(started),
+        ended_at: formatUtc(ended),
+        duration_ms: Math.max(0, ended.getTime() - started.getTime()),
+        exit_code: result.exitCode ?? null,
+        signal: result.signal ?? null,
+        stdout: stream(logs.stdout),
+        stderr: stream(logs.stderr),
+      },
+      problems,
+    },
+    env,
+  });
+  await writeReport(join(out, DEMO_FILES.manifest), manifest, DEMO_FILES.manifest);
+  await writeFileAtomic(join(out, DEMO_FILES.transcript), renderTranscript(manifest));
+  const sums = await writeChecksums({ dir: out });
+  return { ok: manifest.status === "ok", findings: [], manifest, files: sums.files };
+}
+
+/** Reads a demo package's manifest, for the paper and the release-set verifier. */
+export async function readDemoManifest(dir: string): Promise<{ value: TerminalDemoManifest; bytes: Buffer }> {
+  return readReport(terminalDemoManifest, join(dir, DEMO_FILES.manifest), DEMO_FILES.manifest);
+}
