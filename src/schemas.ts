@@ -18,6 +18,10 @@ import { evalMetricsReport, metricsInputSchema } from "./eval/aggregate.js";
 import { efficiencyMeasurementsSchema, efficiencyReport } from "./eval/efficiency.js";
 import { modelManifestSchema } from "./model/manifest.js";
 import { modelMetadataSchema, modelPackageReport } from "./model/package.js";
+import { configSchema } from "./config/config.js";
+import { runtimePreflightReport, terminalDemoManifest } from "./demo/schema.js";
+import { citationCffSchema, paperMetadataSchema, paperPackageReport } from "./paper/schema.js";
+import { releaseVerifyReport } from "./release/verify.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
@@ -45,6 +49,13 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "model-metadata.schema.json", title: "bindery/model-metadata (author input)", schema: modelMetadataSchema },
   { file: "model-package.schema.json", title: "model_package.json", schema: modelPackageReport.schema },
   { file: "dataset-verify-report.schema.json", title: "dataset verification report (bindery dataset verify --report)", schema: datasetVerifyReport.schema },
+  { file: "runtime-preflight-report.schema.json", title: "runtime_preflight_report.json (demo)", schema: runtimePreflightReport.schema },
+  { file: "terminal-demo-manifest.schema.json", title: "terminal_demo_manifest.json", schema: terminalDemoManifest.schema },
+  { file: "paper-metadata.schema.json", title: "bindery/paper-metadata (author input)", schema: paperMetadataSchema },
+  { file: "paper-package.schema.json", title: "paper_package.json", schema: paperPackageReport.schema },
+  { file: "citation-cff.schema.json", title: "CITATION.cff as bindery writes it (a subset of Citation File Format 1.2.0)", schema: citationCffSchema },
+  { file: "config.schema.json", title: "bindery/config: bindery.yaml", schema: configSchema },
+  { file: "release-verify-report.schema.json", title: "release verification report (bindery verify --report)", schema: releaseVerifyReport.schema },
 ];
 
 /** The JSON Schema documents, by file name. */

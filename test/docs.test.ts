@@ -29,6 +29,11 @@ describe("documentation stays in step with the code", () => {
       "bindery efficiency report",
       "bindery model package",
       "bindery model verify",
+      "bindery demo run",
+      "bindery demo verify",
+      "bindery paper draft",
+      "bindery paper verify",
+      "bindery verify",
     ]) {
       expect(doc).toContain(command);
     }

@@ -2,7 +2,13 @@
 import type { Command } from "commander";
 import { collect, withExamples, withOutputOptions } from "./common.js";
 import { plural } from "./format.js";
-import { findingLine, runCommand, type OutputFlags } from "./output.js";
+import { findingLine, runCommand, verdictOutcome, type OutputFlags } from "./output.js";
+
+interface VerifyFlags extends OutputFlags {
+  demoDir: string;
+  modelDir?: string;
+  release?: boolean;
+}
 
 interface RunFlags extends OutputFlags {
   modelDir: string;
@@ -62,6 +68,24 @@ export function registerDemo(program: Command): void {
         human: result.ok ? [`OK  ${summary}`] : [...m.problems.map((p) => `  ${p}`), `FAIL  ${summary}`],
         ...(result.ok ? {} : { failure: new BinderyError("RUN_FAILED", `the demo run failed: ${m.problems.join(" ")} The run is recorded in ${flags.outputDir}.`) }),
       };
+    });
+  });
+
+  withExamples(
+    withOutputOptions(
+      demo
+        .command("verify")
+        .description("check a demo package: SHA256SUMS, manifest and preflight, every file's identity and summary, the transcript re-rendered, the run's status; list every finding (exit 1)")
+        .requiredOption("--demo-dir <dir>", "the demo package")
+        .option("--model-dir <dir>", "also check the demo ran this packaged model (its manifest.json)")
+        .option("--release", "also refuse fixture evidence"),
+    ),
+    ["bindery demo verify --demo-dir release/demo --model-dir release/model"],
+  ).action(async (flags: VerifyFlags) => {
+    await runCommand("bindery demo verify", flags, async () => {
+      const { verifyDemo } = await import("../demo/verify.js");
+      const verdict = await verifyDemo({ dir: flags.demoDir, ...(flags.modelDir ? { modelDir: flags.modelDir } : {}), release: flags.release ?? false });
+      return verdictOutcome(flags.demoDir, verdict, `${flags.demoDir}: the demo package matches its bytes`);
     });
   });
 }

@@ -7,6 +7,9 @@ import { BinderyError, ExitCode } from "../evidence/errors.js";
 import { TOOL_VERSION } from "../evidence/tool.js";
 import { registerChecksums } from "./checksums.js";
 import { registerDataset } from "./dataset.js";
+import { registerDemo } from "./demo.js";
+import { registerPaper } from "./paper.js";
+import { registerVerify } from "./verify.js";
 import { registerEfficiency, registerEval } from "./eval.js";
 import { registerHash } from "./hash.js";
 import { registerModel } from "./model.js";
@@ -43,6 +46,9 @@ export function buildProgram(): Command {
   registerEval(program);
   registerEfficiency(program);
   registerTraining(program);
+  registerDemo(program);
+  registerPaper(program);
+  registerVerify(program);
   return program;
 }
 

@@ -4,6 +4,7 @@
  * through the secret redactor. No stack trace unless BINDERY_DEBUG=1.
  */
 import { BinderyError, ExitCode, isBinderyError, type Finding } from "../evidence/errors.js";
+import { verificationError } from "../evidence/rules/engine.js";
 import { redactSecrets } from "../evidence/secrets.js";
 import { progressRenderer, type ProgressEvent } from "./progress.js";
 
@@ -108,4 +109,13 @@ export function oneLine(text: string): string {
     const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
     return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
   });
+}
+
+/** A verifier's outcome: every finding listed, then OK or FAIL; a "no" exits 1 (VERIFICATION_FAILED). */
+export function verdictOutcome(subject: string, verdict: { ok: boolean; findings: Finding[] }, okLine: string, json: Record<string, unknown> = {}): Outcome {
+  return {
+    json: { ok: verdict.ok, ...json, findings: verdict.findings },
+    human: verdict.ok ? [`OK  ${okLine}`, ...verdict.findings.map(findingLine)] : [...verdict.findings.map(findingLine), `FAIL  ${subject}`],
+    ...(verdict.ok ? {} : { failure: verificationError(subject, verdict) }),
+  };
 }
