@@ -1,0 +1,116 @@
+/**
+ * The release fixture builder: runs docs/tutorial.md's commands, exactly as written, on a fresh
+ * copy of configs/example, once per test file; each call returns a copy of the finished project
+ * (release/ and runs/ included). Also a forger's re-seal, for one-mutation tests.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import { CANARIES } from "./cli.js";
+import { identityOfBytes, prettyJson, renderCitation, renderModelCard, renderPaper, renderTranscript, writeChecksums } from "./lib.js";
+import { suiteTempDir, tempDir } from "./tmp.js";
+
+export const REPO = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The tutorial's shell commands: every ```sh block of docs/tutorial.md, in order. */
+export function tutorialScript(): string {
+  const text = readFileSync(join(REPO, "docs/tutorial.md"), "utf8");
+  return [...text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]).join("\n");
+}
+
+export interface TutorialRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** The project directory the tutorial built (sensors-release). */
+  project: string;
+}
+
+/** Runs the tutorial in bash (-e: any failing command stops it) from an empty directory. */
+export function runTutorial(): TutorialRun {
+  const tmp = tempDir("bindery-tutorial-");
+  const result = spawnSync("bash", ["-euo", "pipefail", "-c", tutorialScript()], {
+    cwd: tmp,
+    encoding: "utf8",
+    env: {
+      PATH: process.env.PATH,
+      HOME: tmp,
+      TMPDIR: tmp,
+      BINDERY_HOME: REPO,
+      GIT_AUTHOR_NAME: "bindery tests",
+      GIT_AUTHOR_EMAIL: "tests@example.org",
+      GIT_COMMITTER_NAME: "bindery tests",
+      GIT_COMMITTER_EMAIL: "tests@example.org",
+      GIT_CONFIG_NOSYSTEM: "1",
+      ...CANARIES,
+    },
+  });
+  const made = readdirSync(tmp).find((name) => name.startsWith("tmp."));
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, project: join(tmp, made ?? "", "sensors-release") };
+}
+
+let built: string | undefined;
+
+/** A fresh copy of the project the tutorial built (the tutorial runs once per test file). */
+export function releaseProject(): string {
+  if (!built) {
+    const run = runTutorial();
+    expect(run.status, run.stderr).toBe(0);
+    built = join(suiteTempDir(), "sensors-release");
+    cpSync(run.project, built, { recursive: true });
+  }
+  const copy = join(tempDir("bindery-release-"), "sensors-release");
+  cpSync(built, copy, { recursive: true });
+  return copy;
+}
+
+export const readJsonAt = (dir: string, name: string) => JSON.parse(readFileSync(join(dir, name), "utf8"));
+export function editJsonAt(dir: string, name: string, change: (doc: any) => void): void {
+  const doc = readJsonAt(dir, name);
+  change(doc);
+  writeFileSync(join(dir, name), prettyJson(doc));
+}
+
+const bytes = (dir: string, path: string) => readFileSync(join(dir, path));
+
+/**
+ * What a forger who knows bindery's formats would re-bind after a change: the model package's
+ * identities, card and SHA256SUMS; the demo manifest's identities, transcript and SHA256SUMS; the
+ * paper's citations, draft and SHA256SUMS. `demo: false` re-seals only the demo's SHA256SUMS;
+ * `paper: false` re-seals only the paper's SHA256SUMS (the draft stays as edited).
+ */
+export async function reseal(project: string, options: { demo?: boolean; paper?: boolean } = {}): Promise<void> {
+  const model = join(project, "release/model");
+  const demo = join(project, "release/demo");
+  const paper = join(project, "release/paper");
+  editJsonAt(model, "model_package.json", (p) => {
+    for (const key of ["manifest", "eval_metrics", "eval_report", "efficiency_report"]) p[key] = identityOfBytes(p[key].path, bytes(model, p[key].path));
+  });
+  const m = (name: string) => readJsonAt(model, name);
+  writeFileSync(join(model, "model_card.md"), renderModelCard(m("model_package.json"), m("manifest.json"), m("eval_metrics.json"), m("efficiency_report.json")));
+  await writeChecksums({ dir: model, concurrency: 1 });
+
+  if (options.demo ?? true) {
+    editJsonAt(demo, "terminal_demo_manifest.json", (d) => {
+      d.preflight = identityOfBytes(d.preflight.path, bytes(demo, d.preflight.path));
+      d.programs = d.programs.map((f: { path: string }) => identityOfBytes(f.path, bytes(demo, f.path)));
+      for (const f of [...d.input_files, ...d.output_files]) if (f.file) f.file = identityOfBytes(f.file.path, bytes(demo, f.file.path));
+    });
+    writeFileSync(join(demo, "transcript.md"), renderTranscript(readJsonAt(demo, "terminal_demo_manifest.json")));
+  }
+  await writeChecksums({ dir: demo, concurrency: 1 });
+
+  const roots: Record<string, string> = { model, demo, dataset: join(project, "release/dataset") };
+  if (options.paper ?? true) {
+    editJsonAt(paper, "paper_package.json", (p) => {
+      p.cites = p.cites.map((c: { root: string; path: string }) => ({ ...identityOfBytes(c.path, bytes(roots[c.root]!, c.path)), root: c.root }));
+      p.documents = [identityOfBytes("CITATION.cff", renderCitation(p))];
+    });
+    const pkg = readJsonAt(paper, "paper_package.json");
+    writeFileSync(join(paper, "CITATION.cff"), renderCitation(pkg));
+    writeFileSync(join(paper, "paper.md"), renderPaper(pkg, readFileSync(join(model, "eval_report.md"), "utf8")));
+  }
+  await writeChecksums({ dir: paper, concurrency: 1 });
+}
