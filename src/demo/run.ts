@@ -299,46 +299,15 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
   }
   const repinned = await identitiesOf(out, pinned.map((f) => f.path)).catch(() => []);
   for (const f of pinned) {
-    const now = repinned.find((r) => r.path === f.path);
-    if (!now || now.sha256 !== f.sha256) {
+    const current = repinned.find((r) => r.path === f.path);
+    if (!current || current.sha256 !== f.sha256) {
       throw new BinderyError("EVIDENCE_CHANGED", `${f.path} changed while the demo ran; programs and inputs must be read, not written. The run is not recorded.`);
     }
   }
 
   const problems: string[] = [];
   if (result.exitCode !== 0) problems.push(result.exitCode === undefined ? `The command was killed by ${result.signal}.` : `The command exited with code ${result.exitCode}.`);
-  const outputRecords: OutputFile[] = [];
-  for (const o of outputFiles) {
-    const abs = join(out, o.path);
-    if (!existsSync(abs)) {
-      problems.push(`The command did not write ${o.path} (--output ${o.name}).`);
-      outputRecords.push({ name: o.name, file: null, summary: null });
-      continue;
-    }
-    const leaked = await secretIn(abs, env);
-    if (leaked) {
-      await rm(abs, { force: true });
-      problems.push(`${o.path} held the value of ${leaked}; bindery deleted it.`);
-      outputRecords.push({ name: o.name, file: null, summary: null });
-      continue;
-    }
-    const [identity] = await identitiesOf(out, [o.path]);
-    let summary = null;
-    try {
-      summary = await summarizeRecords(abs, o.path);
-    } catch (error) {
-      if (!isBinderyError(error)) throw error;
-      problems.push(`${o.path} cannot be summarized: ${error.message}`);
-    }
-    outputRecords.push({ name: o.name, file: identity!, summary });
-  }
-  const known = new Set([...DEMO_OWN_FILES, ...layout.keys()]);
-  for (const file of throwOnFindings(walkTree(out, { policy: "filename" }), out)) {
-    if (known.has(file.path)) continue;
-    const leaked = await secretIn(file.abs, env);
-    await rm(file.abs, { force: true });
-    problems.push(`The command wrote ${file.path}, which is not a declared output${leaked ? ` (and held the value of ${leaked})` : ""}; bindery deleted it. Declare it with --output NAME=${file.path}.`);
-  }
+  const outputRecords = await recordOutputs(out, outputFiles, new Set([...DEMO_OWN_FILES, ...layout.keys()]), env, problems);
 
   const stream = (log: BoundedLog) => ({ text: log.text(), bytes: log.bytes, truncated: log.truncated });
   const manifest = buildReport(terminalDemoManifest, {
@@ -371,7 +340,42 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
   return { ok: manifest.status === "ok", findings: [], manifest, files: sums.files };
 }
 
-/** Reads a demo package's manifest, for the paper and the release-set verifier. */
-export async function readDemoManifest(dir: string): Promise<{ value: TerminalDemoManifest; bytes: Buffer }> {
-  return readReport(terminalDemoManifest, join(dir, DEMO_FILES.manifest), DEMO_FILES.manifest);
+/**
+ * The declared outputs after the run: identity and summary of each, and a problem for each one
+ * missing or holding a credential's value (deleted). Any other new file in the package is deleted
+ * and is a problem too, so the package holds exactly what was declared.
+ */
+async function recordOutputs(out: string, outputs: readonly { name: string; path: string }[], known: ReadonlySet<string>, env: NodeJS.ProcessEnv, problems: string[]): Promise<OutputFile[]> {
+  const outputRecords: OutputFile[] = [];
+  for (const o of outputs) {
+    const abs = join(out, o.path);
+    if (!existsSync(abs)) {
+      problems.push(`The command did not write ${o.path} (--output ${o.name}).`);
+      outputRecords.push({ name: o.name, file: null, summary: null });
+      continue;
+    }
+    const leaked = await secretIn(abs, env);
+    if (leaked) {
+      await rm(abs, { force: true });
+      problems.push(`${o.path} held the value of ${leaked}; bindery deleted it.`);
+      outputRecords.push({ name: o.name, file: null, summary: null });
+      continue;
+    }
+    const [identity] = await identitiesOf(out, [o.path]);
+    let summary = null;
+    try {
+      summary = await summarizeRecords(abs, o.path);
+    } catch (error) {
+      if (!isBinderyError(error)) throw error;
+      problems.push(`${o.path} cannot be summarized: ${error.message}`);
+    }
+    outputRecords.push({ name: o.name, file: identity!, summary });
+  }
+  for (const file of throwOnFindings(walkTree(out, { policy: "filename" }), out)) {
+    if (known.has(file.path)) continue;
+    const leaked = await secretIn(file.abs, env);
+    await rm(file.abs, { force: true });
+    problems.push(`The command wrote ${file.path}, which is not a declared output${leaked ? ` (and held the value of ${leaked})` : ""}; bindery deleted it. Declare it with --output NAME=${file.path}.`);
+  }
+  return outputRecords;
 }

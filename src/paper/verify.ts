@@ -7,7 +7,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readEvidence } from "../evidence/artifact.js";
+import type { z } from "zod";
+import { readEvidence, type ArtifactDefinition } from "../evidence/artifact.js";
 import { BinderyError, isBinderyError, type Finding } from "../evidence/errors.js";
 import { finding, generatorRule, identityRule, placeholderRule, publicTextRule, rerenderRule, runRules, uniqueFindings, verdictOf, type Rule, type Verdict } from "../evidence/rules/index.js";
 import { verifyChecksums } from "../evidence/seal.js";
@@ -93,19 +94,13 @@ export async function verifyPaper(options: VerifyPaperOptions): Promise<Verdict>
 
 /** The model card re-rendered from the model package's JSON files (when they can be read). */
 async function modelCardFindings(modelDir: string): Promise<Finding[]> {
-  const findings: Finding[] = [];
-  const scratch: Finding[] = [];
-  const read = async <T>(name: string, def: Parameters<typeof readEvidence>[0]) =>
-    (await readEvidence(def, join(modelDir, name), `model/${name}`, scratch, { required: true, packageKind: "model package" })).value as T | undefined;
-  const pkg = await read<import("../model/package.js").ModelPackage>(MODEL_FILES.package, modelPackageReport);
-  const manifest = await read<import("../model/manifest.js").ModelManifest>(MANIFEST_FILE, modelManifest);
-  const metrics = await read<import("../eval/aggregate.js").EvalMetrics>(MODEL_FILES.evalMetrics, evalMetricsReport);
-  const efficiency = await read<import("../eval/efficiency.js").EfficiencyReport>(MODEL_FILES.efficiency, efficiencyReport);
-  if (pkg && manifest && metrics && efficiency) {
-    const rule = rerenderRule({ path: `model/${MODEL_FILES.card}`, abs: join(modelDir, MODEL_FILES.card), render: () => renderModelCard(pkg, manifest, metrics, efficiency) });
-    findings.push(...(await rule.check()));
-  } else {
-    findings.push(...scratch);
-  }
-  return findings;
+  const unread: Finding[] = [];
+  const read = async <S extends z.ZodType>(name: string, definition: ArtifactDefinition<S>) =>
+    (await readEvidence(definition, join(modelDir, name), `model/${name}`, unread, { required: true, packageKind: "model package" })).value;
+  const pkg = await read(MODEL_FILES.package, modelPackageReport);
+  const manifest = await read(MANIFEST_FILE, modelManifest);
+  const metrics = await read(MODEL_FILES.evalMetrics, evalMetricsReport);
+  const efficiency = await read(MODEL_FILES.efficiency, efficiencyReport);
+  if (!pkg || !manifest || !metrics || !efficiency) return unread;
+  return rerenderRule({ path: `model/${MODEL_FILES.card}`, abs: join(modelDir, MODEL_FILES.card), render: () => renderModelCard(pkg, manifest, metrics, efficiency) }).check();
 }
