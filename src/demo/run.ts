@@ -199,6 +199,11 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
   // Layout: programs at their project-relative paths, inputs under inputs/, outputs where declared.
   const inputs = parseNamed(options.inputs ?? [], "--input");
   const outputs = parseNamed(options.outputs ?? [], "--output");
+  for (const p of options.programs ?? []) {
+    if (pathWithin(resolve(cwd, p), out) !== undefined) {
+      throw new BinderyError("USAGE", `the demo package ${options.outputDir} lies inside --program ${p}; the package would copy itself.`, { hint: "Name the program files, or put the demo package elsewhere." });
+    }
+  }
   const programs = (await Promise.all((options.programs ?? []).map((p) => filesOfProgram(cwd, p)))).flat();
   const layout = new Map<string, string>();
   const claim = (path: string, what: string) => {

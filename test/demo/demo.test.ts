@@ -164,6 +164,8 @@ describe("bindery demo run", () => {
     [["--program", "../outside.mjs", "--", "node", "x.mjs"], "USAGE", "--program ../outside.mjs is not inside the project directory"],
     [["--output", "x=/tmp/out.jsonl", "--", "node", "x.mjs"], "PRIVATE_PATH", "--output x=/tmp/out.jsonl:"],
     [["--input", "bad name=demo/requests.jsonl", "--", "node", "x.mjs"], "USAGE", '--input "bad name=demo/requests.jsonl" is not NAME=FILE'],
+    [["--program", "release", "--", "node", "x.mjs"], "USAGE", "the demo package release/demo lies inside --program release; the package would copy itself."],
+    [["--input", "a=demo/requests.jsonl", "--input", "b=scripts/../demo/requests.jsonl", "--", "node", "x.mjs"], "USAGE", "input b and input a would both be written to inputs/requests.jsonl in the demo package."],
   ])("refuses bad usage before running: %j", async (args, code, message) => {
     const root = await demoProject();
     const result = await bindery(["demo", "run", "--model-dir", "release/model", "--output-dir", "release/demo", "--json", ...args], { cwd: root });
