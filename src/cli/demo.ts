@@ -66,7 +66,9 @@ export function registerDemo(program: Command): void {
       return {
         json: { ok: result.ok, status: m.status, model_id: m.model.model_id, exit_code: m.run.exit_code, problems: m.problems, outputs: m.output_files, files: result.files },
         human: result.ok ? [`OK  ${summary}`] : [...m.problems.map((p) => `  ${p}`), `FAIL  ${summary}`],
-        ...(result.ok ? {} : { failure: new BinderyError("RUN_FAILED", `the demo run failed: ${m.problems.join(" ")} The run is recorded in ${flags.outputDir}.`) }),
+        ...(result.ok
+          ? {}
+          : { failure: new BinderyError(result.leaked?.length ? "SECRET_LEAK" : "RUN_FAILED", `the demo run failed: ${m.problems.join(" ")} The run is recorded in ${flags.outputDir}.`) }),
       };
     });
   });

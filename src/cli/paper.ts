@@ -59,7 +59,7 @@ export function registerPaper(program: Command): void {
       return {
         json: { ok: true, release_id: pkg.release_id, generated_at: pkg.generated_at, reused_generated_time: result.reused, cites: pkg.cites.length, files: result.files },
         human: [
-          `wrote ${flags.paperDir}/paper.md (Generated: ${pkg.generated_at}${result.reused ? ", kept: nothing it cites changed" : ""}), CITATION.cff, paper_package.json citing ${plural(pkg.cites.length, "evidence file")}, SHA256SUMS`,
+          `wrote ${flags.paperDir}/paper.md (Generated: ${pkg.generated_at}${result.reused ? ", kept: the draft's inputs did not change" : ""}), CITATION.cff, paper_package.json citing ${plural(pkg.cites.length, "evidence file")}, SHA256SUMS`,
         ],
       };
     });

@@ -27,7 +27,7 @@ export function registerVerify(program: Command): void {
         .option("--demo-dir <dir>", "the demo package (default: from the config)")
         .option("--paper-dir <dir>", "the paper directory (default: from the config; skipped when neither names one)")
         .option("--run-dir <dir>", "the packaged training run directory (default: from the config's packages.training)")
-        .option("--release", "verify as a release: no fixture evidence, no placeholder text, provenance reports required")
+        .option("--release", "verify as a release: also refuse fixture evidence and require the dataset's provenance reports (placeholder text is refused either way)")
         .option("--report <file>", "also write the verdict as a report (generated_by: bindery verify)"),
     ),
     ["bindery verify --release", "bindery verify --model-dir release/model --dataset-dir release/dataset --demo-dir release/demo --paper-dir release/paper --json"],
@@ -52,7 +52,7 @@ export function registerVerify(program: Command): void {
         demoDir: pick(flags.demoDir, loaded?.dirs.demo, "demo"),
         ...((flags.paperDir ?? loaded?.dirs.paper) ? { paperDir: (flags.paperDir ?? loaded?.dirs.paper)! } : {}),
         ...((flags.runDir ?? loaded?.dirs.training) ? { runDir: (flags.runDir ?? loaded?.dirs.training)! } : {}),
-        ...(loaded ? { releaseId: loaded.config.release.id } : {}),
+        ...(loaded ? { releaseId: loaded.config.release.id, version: loaded.config.release.version } : {}),
         release: flags.release ?? false,
       };
       const result = await verifyRelease(options);

@@ -3,7 +3,7 @@
  * whole-release commands need no long command lines. Directories are relative to the file.
  */
 import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { z } from "zod";
 import { SEMVER } from "../evidence/artifact.js";
 import { defineAuthorInput, readAuthorInput } from "../evidence/author-input.js";
@@ -36,7 +36,7 @@ export const configInput = defineAuthorInput("bindery/config", configSchema);
 export interface LoadedConfig {
   config: Config;
   file: string;
-  /** Package directories, resolved against the config file's directory. */
+  /** Package directories, resolved against the config file's directory, then named relative to the working directory. */
   dirs: { dataset: string; training?: string; model: string; demo: string; paper?: string };
 }
 
@@ -49,7 +49,8 @@ export async function loadConfig(file: string | undefined, cwd = process.cwd()):
   }
   const config = (await readAuthorInput(configInput, path, { shown: file ?? CONFIG_FILE })).value;
   const base = dirname(path);
-  const at = (d: string | undefined) => (d === undefined ? undefined : resolve(base, d));
+  // Relative to the working directory, so that messages and reports never hold a private path.
+  const at = (d: string | undefined) => (d === undefined ? undefined : relative(cwd, resolve(base, d)) || ".");
   const p = config.packages;
   return {
     config,

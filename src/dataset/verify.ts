@@ -21,6 +21,7 @@ import {
   generatorRule,
   identityRule,
   placeholderRule,
+  fixtureRule,
   publicTextRule,
   rerenderRule,
   runRules,
@@ -172,6 +173,9 @@ export async function verifyDataset(options: VerifyDatasetOptions): Promise<Veri
     const referenced = [p.manifest, p.split_integrity, p.snapshot_report, p.input_check_report].filter((i) => i !== null);
     rules.push(identityCheck(referenced, DATASET_FILES.package));
     if (options.release) {
+      for (const [path, read] of [[DATASET_FILES.package, pkg], [DATASET_FILES.manifest, manifest], [DATASET_FILES.integrity, integrityRaw], [DATASET_FILES.snapshot, snapshot], [DATASET_FILES.inputCheck, inputCheck]] as const) {
+        if (read.raw !== undefined) rules.push(fixtureRule({ path, document: read.raw }));
+      }
       for (const [name, ref] of [
         [DATASET_FILES.snapshot, p.snapshot_report],
         [DATASET_FILES.inputCheck, p.input_check_report],

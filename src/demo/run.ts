@@ -7,7 +7,7 @@
 import { existsSync, statSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { arch, platform } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { checkPublicArgv } from "../evidence/argv.js";
 import { writeFileAtomic } from "../evidence/atomic.js";
 import { BoundedLog } from "../evidence/bounded-log.js";
@@ -25,7 +25,7 @@ import { throwOnFindings, walkTree } from "../evidence/walk.js";
 import { MANIFEST_FILE, verifyModelManifest } from "../model/manifest.js";
 import { MODEL_FILES, modelPackageReport } from "../model/package.js";
 import { renderTranscript } from "./render.js";
-import { DEMO_FILES, DEMO_OWN_FILES, runtimePreflightReport, terminalDemoManifest, type NamedFile, type OutputFile, type RuntimePreflight, type TerminalDemoManifest } from "./schema.js";
+import { DEMO_FILES, DEMO_OWN_FILES, runtimePreflightReport, terminalDemoManifest, type NamedFile, type OutputFile, type RecordSummary, type RuntimePreflight, type TerminalDemoManifest } from "./schema.js";
 import { summarizeRecords } from "./summary.js";
 
 /** stdout and stderr each keep their first and last STREAM_PART bytes in the transcript. */
@@ -58,6 +58,8 @@ export interface DemoRunResult {
   findings: Finding[];
   manifest?: TerminalDemoManifest;
   files?: Identity[];
+  /** Files the command wrote that held a credential's value (deleted). */
+  leaked?: string[];
 }
 
 interface Named {
@@ -97,9 +99,9 @@ function placeholders(argv: readonly string[], values: { model: string; output: 
   );
 }
 
-async function readPackagedModel(modelDir: string): Promise<{ model: RuntimePreflight["model"]; findings: Finding[] }> {
+async function readPackagedModel(modelDir: string, shown: string): Promise<{ model: RuntimePreflight["model"]; findings: Finding[] }> {
   if (!existsSync(join(modelDir, MODEL_FILES.package))) {
-    throw new BinderyError("MISSING_EVIDENCE", `${modelDir} has no ${MODEL_FILES.package}: a demo runs against a packaged model.`, {
+    throw new BinderyError("MISSING_EVIDENCE", `${shown} has no ${MODEL_FILES.package}: a demo runs against a packaged model.`, {
       hint: "Run `bindery model package` first.",
       exitCode: 3,
     });
@@ -142,16 +144,16 @@ async function previousPackageFiles(dir: string): Promise<Set<string>> {
 }
 
 /** Empties an earlier demo package, refusing a directory that holds anything else. */
-async function clearOutputDir(dir: string): Promise<void> {
+async function clearOutputDir(dir: string, shown: string): Promise<void> {
   if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new BinderyError("OUTPUT_EXISTS", `${dir} exists and is not a directory.`);
+  if (!statSync(dir).isDirectory()) throw new BinderyError("OUTPUT_EXISTS", `${shown} exists and is not a directory.`);
   const files = throwOnFindings(walkTree(dir, { policy: "filename" }), dir);
   const owned = await previousPackageFiles(dir);
   const foreign = files.filter((f) => !owned.has(f.path));
   if (foreign.length > 0) {
     throw new BinderyError(
       "OUTPUT_EXISTS",
-      `${dir} holds ${foreign.length === 1 ? "a file" : `${foreign.length} files`} that no earlier demo package there recorded (${foreign.slice(0, 5).map((f) => f.path).join(", ")}${foreign.length > 5 ? ", ..." : ""}); bindery replaces only its own files.`,
+      `${shown} holds ${foreign.length === 1 ? "a file" : `${foreign.length} files`} that no earlier demo package there recorded (${foreign.slice(0, 5).map((f) => f.path).join(", ")}${foreign.length > 5 ? ", ..." : ""}); bindery replaces only its own files.`,
       { hint: "Choose an empty or new --output-dir, or move those files away." },
     );
   }
@@ -162,7 +164,7 @@ async function filesOfProgram(cwd: string, given: string): Promise<{ path: strin
   const abs = resolve(cwd, given);
   const rel = pathWithin(cwd, abs);
   if (rel === undefined || rel === "") {
-    throw new BinderyError("USAGE", `--program ${given} is not inside the project directory ${cwd}; programs are copied to the same relative paths, so they must live below it.`, {
+    throw new BinderyError("USAGE", `--program ${given} is not inside the project directory (the working directory); programs are copied to the same relative paths, so they must live below it.`, {
       hint: "Run bindery from the project root.",
     });
   }
@@ -230,119 +232,136 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     claim(path, `output ${o.name}`);
     return { name: o.name, path };
   });
+  // The command runs in the package, so the model is named relative to it: nothing it prints or
+  // records from these values can hold a private path.
+  const modelFromPackage = relative(out, modelDir) || ".";
   const argv = placeholders(options.argv, {
-    model: modelDir,
-    output: out,
+    model: modelFromPackage,
+    output: ".",
     inputs: new Map(inputFiles.map((i) => [i.name, i.path])),
     outputs: new Map(outputFiles.map((o) => [o.name, o.path])),
   });
 
-  const { model, findings } = await readPackagedModel(modelDir);
+  const { model, findings } = await readPackagedModel(modelDir, options.modelDir);
   if (findings.some((f) => f.severity === "error")) return { ok: false, findings };
 
+  // Inputs are read before anything is written: a malformed one stops here, leaving nothing behind.
+  const summaries = new Map<string, RecordSummary | null>();
+  for (const i of inputFiles) summaries.set(i.name, await summarizeRecords(i.abs, i.path));
+
   // A clean slate: an earlier package's files (outputs included) go, so none can satisfy this run.
-  await clearOutputDir(out);
-  await mkdir(out, { recursive: true });
-  for (const file of [...programs.map((p) => ({ from: p.abs, path: p.path })), ...inputFiles.map((i) => ({ from: i.abs, path: i.path }))]) {
-    await mkdir(dirname(join(out, file.path)), { recursive: true });
-    await copyFile(file.from, join(out, file.path));
-  }
-  // The declared outputs' directories exist, so the demo only has to write its files.
-  for (const o of outputFiles) await mkdir(dirname(join(out, o.path)), { recursive: true });
-  const pinned = await identitiesOf(out, sortByPath([...programs.map((p) => p.path), ...inputFiles.map((i) => i.path)], (p) => p));
-  const byPath = new Map(pinned.map((f) => [f.path, f]));
-  const inputRecords: NamedFile[] = [];
-  for (const i of inputFiles) inputRecords.push({ name: i.name, file: byPath.get(i.path)!, summary: await summarizeRecords(join(out, i.path), i.path) });
-  const probes = [];
-  for (const probe of options.probes ?? []) probes.push(await probeVersion(probe, env));
-
-  const preflight = buildReport(runtimePreflightReport, {
-    inputs: [model.manifest, model.package, ...pinned],
-    body: {
-      model,
-      command: [...options.argv],
-      programs: sortByPath(programs.map((p) => byPath.get(p.path)!), (f) => f.path),
-      input_files: inputRecords,
-      output_files: outputFiles.map((o) => ({ name: o.name, path: o.path })),
-      runtime: { node: process.version, platform: platform(), arch: arch(), probes },
-    },
-    env,
-  });
-  const preflightIdentity = await writeReport(join(out, DEMO_FILES.preflight), preflight, DEMO_FILES.preflight);
-
-  // The run, in the package directory, its output bounded and redacted line by line.
-  const echo = options.echo ?? true;
-  const logs = { stdout: new BoundedLog(STREAM_PART), stderr: new BoundedLog(STREAM_PART) };
-  const capture = (log: BoundedLog) =>
-    function* (line: unknown): Generator<string> {
-      const clean = redactSecrets(String(line), env);
-      log.add(clean);
-      if (echo) yield clean;
-    };
-  const { execa } = await import("execa");
-  const started = now();
-  const result = await execa(argv[0]!, argv.slice(1), {
-    cwd: out,
-    reject: false,
-    stdin: "ignore",
-    stdout: [capture(logs.stdout), echo ? 2 : "pipe"] as never,
-    stderr: [capture(logs.stderr), echo ? 2 : "pipe"] as never,
-    env: { ...env, BINDERY_MODEL_DIR: modelDir, BINDERY_DEMO_DIR: out },
-    extendEnv: false,
-  });
-  const ended = now();
-  if (result.exitCode === undefined && result.signal === undefined) {
-    throw new BinderyError("COMMAND_FAILED", `the demo command \`${options.argv.join(" ")}\` could not start (${result.shortMessage?.split("\n")[0] ?? "unknown error"}).`);
-  }
-
-  // Nothing pinned may have changed while the command ran.
-  const after = identityOfBytes(DEMO_FILES.preflight, await readFile(join(out, DEMO_FILES.preflight)).catch(() => Buffer.alloc(0)));
-  if (after.sha256 !== preflightIdentity.sha256) {
-    throw new BinderyError("EVIDENCE_CHANGED", `${DEMO_FILES.preflight} changed while the demo ran (sha256 ${after.sha256}, written as ${preflightIdentity.sha256}); the run is not recorded.`, {
-      hint: "The demo must not write bindery's files; run it again.",
-    });
-  }
-  const repinned = await identitiesOf(out, pinned.map((f) => f.path)).catch(() => []);
-  for (const f of pinned) {
-    const current = repinned.find((r) => r.path === f.path);
-    if (!current || current.sha256 !== f.sha256) {
-      throw new BinderyError("EVIDENCE_CHANGED", `${f.path} changed while the demo ran; programs and inputs must be read, not written. The run is not recorded.`);
+  await clearOutputDir(out, options.outputDir);
+  try {
+    await mkdir(out, { recursive: true });
+    for (const file of [...programs.map((p) => ({ from: p.abs, path: p.path })), ...inputFiles.map((i) => ({ from: i.abs, path: i.path }))]) {
+      await mkdir(dirname(join(out, file.path)), { recursive: true });
+      await copyFile(file.from, join(out, file.path));
     }
-  }
+    // The declared outputs' directories exist, so the demo only has to write its files.
+    for (const o of outputFiles) await mkdir(dirname(join(out, o.path)), { recursive: true });
+    const pinned = await identitiesOf(out, sortByPath([...programs.map((p) => p.path), ...inputFiles.map((i) => i.path)], (p) => p));
+    const byPath = new Map(pinned.map((f) => [f.path, f]));
+    const inputRecords: NamedFile[] = [];
+    for (const i of inputFiles) inputRecords.push({ name: i.name, file: byPath.get(i.path)!, summary: summaries.get(i.name)! });
+    const probes = [];
+    for (const probe of options.probes ?? []) probes.push(await probeVersion(probe, env));
 
-  const problems: string[] = [];
-  if (result.exitCode !== 0) problems.push(result.exitCode === undefined ? `The command was killed by ${result.signal}.` : `The command exited with code ${result.exitCode}.`);
-  const outputRecords = await recordOutputs(out, outputFiles, new Set([...DEMO_OWN_FILES, ...layout.keys()]), env, problems);
-
-  const stream = (log: BoundedLog) => ({ text: log.text(), bytes: log.bytes, truncated: log.truncated });
-  const manifest = buildReport(terminalDemoManifest, {
-    inputs: [model.manifest, preflightIdentity, ...pinned],
-    body: {
-      status: problems.length === 0 ? "ok" : "failed",
-      model,
-      command: [...options.argv],
-      preflight: preflightIdentity,
-      runtime: { node: preflight.runtime.node, platform: preflight.runtime.platform, arch: preflight.runtime.arch, probes: probes.map((p) => `${p.argv.join(" ")}: ${p.version ?? p.error}`) },
-      programs: preflight.programs,
-      input_files: inputRecords,
-      output_files: outputRecords,
-      run: {
-        started_at: formatUtc(started),
-        ended_at: formatUtc(ended),
-        duration_ms: Math.max(0, ended.getTime() - started.getTime()),
-        exit_code: result.exitCode ?? null,
-        signal: result.signal ?? null,
-        stdout: stream(logs.stdout),
-        stderr: stream(logs.stderr),
+    const preflight = buildReport(runtimePreflightReport, {
+      inputs: [model.manifest, model.package, ...pinned],
+      body: {
+        model,
+        command: [...options.argv],
+        programs: sortByPath(programs.map((p) => byPath.get(p.path)!), (f) => f.path),
+        input_files: inputRecords,
+        output_files: outputFiles.map((o) => ({ name: o.name, path: o.path })),
+        runtime: { node: process.version, platform: platform(), arch: arch(), probes },
       },
-      problems,
-    },
-    env,
-  });
-  await writeReport(join(out, DEMO_FILES.manifest), manifest, DEMO_FILES.manifest);
-  await writeFileAtomic(join(out, DEMO_FILES.transcript), renderTranscript(manifest));
-  const sums = await writeChecksums({ dir: out });
-  return { ok: manifest.status === "ok", findings: [], manifest, files: sums.files };
+      env,
+    });
+    const preflightIdentity = await writeReport(join(out, DEMO_FILES.preflight), preflight, DEMO_FILES.preflight);
+
+    // The run, in the package directory, its output bounded and redacted line by line.
+    const echo = options.echo ?? true;
+    const logs = { stdout: new BoundedLog(STREAM_PART), stderr: new BoundedLog(STREAM_PART) };
+    // Absolute directories the command may print are recorded as their placeholders.
+  const local = ([[modelDir, "{model_dir}"], [out, "{output_dir}"]] as const).toSorted((a, b) => b[0].length - a[0].length);
+  const capture = (log: BoundedLog) =>
+      function* (line: unknown): Generator<string> {
+        let clean = redactSecrets(String(line), env);
+      for (const [dir, name] of local) clean = clean.split(dir).join(name);
+        log.add(clean);
+        if (echo) yield clean;
+      };
+    const { execa } = await import("execa");
+    const started = now();
+    const result = await execa(argv[0]!, argv.slice(1), {
+      cwd: out,
+      reject: false,
+      stdin: "ignore",
+      stdout: [capture(logs.stdout), echo ? 2 : "pipe"] as never,
+      stderr: [capture(logs.stderr), echo ? 2 : "pipe"] as never,
+      env: { ...env, BINDERY_MODEL_DIR: modelFromPackage, BINDERY_DEMO_DIR: "." },
+      extendEnv: false,
+    });
+    const ended = now();
+    if (result.exitCode === undefined && result.signal === undefined) {
+      throw new BinderyError("COMMAND_FAILED", `the demo command \`${options.argv.join(" ")}\` could not start (${result.shortMessage?.split("\n")[0] ?? "unknown error"}).`);
+    }
+
+    // Nothing pinned may have changed while the command ran.
+    const after = identityOfBytes(DEMO_FILES.preflight, await readFile(join(out, DEMO_FILES.preflight)).catch(() => Buffer.alloc(0)));
+    if (after.sha256 !== preflightIdentity.sha256) {
+      throw new BinderyError("EVIDENCE_CHANGED", `${DEMO_FILES.preflight} changed while the demo ran (sha256 ${after.sha256}, written as ${preflightIdentity.sha256}); the run is not recorded.`, {
+        hint: "The demo must not write bindery's files; run it again.",
+      });
+    }
+    const repinned = await identitiesOf(out, pinned.map((f) => f.path)).catch(() => []);
+    for (const f of pinned) {
+      const current = repinned.find((r) => r.path === f.path);
+      if (!current || current.sha256 !== f.sha256) {
+        throw new BinderyError("EVIDENCE_CHANGED", `${f.path} changed while the demo ran; programs and inputs must be read, not written. The run is not recorded.`);
+      }
+    }
+
+    const problems: string[] = [];
+    if (result.exitCode !== 0) problems.push(result.exitCode === undefined ? `The command was killed by ${result.signal}.` : `The command exited with code ${result.exitCode}.`);
+    const { records: outputRecords, leaked } = await recordOutputs(out, outputFiles, new Set([...DEMO_OWN_FILES, ...layout.keys()]), env, problems);
+
+    const stream = (log: BoundedLog) => ({ text: log.text(), bytes: log.bytes, truncated: log.truncated });
+    const manifest = buildReport(terminalDemoManifest, {
+      inputs: [model.manifest, preflightIdentity, ...pinned],
+      body: {
+        status: problems.length === 0 ? "ok" : "failed",
+        model,
+        command: [...options.argv],
+        preflight: preflightIdentity,
+        runtime: { node: preflight.runtime.node, platform: preflight.runtime.platform, arch: preflight.runtime.arch, probes: probes.map((p) => `${p.argv.join(" ")}: ${p.version ?? p.error}`) },
+        programs: preflight.programs,
+        input_files: inputRecords,
+        output_files: outputRecords,
+        run: {
+          started_at: formatUtc(started),
+          ended_at: formatUtc(ended),
+          duration_ms: Math.max(0, ended.getTime() - started.getTime()),
+          exit_code: result.exitCode ?? null,
+          signal: result.signal ?? null,
+          stdout: stream(logs.stdout),
+          stderr: stream(logs.stderr),
+        },
+        problems,
+      },
+      env,
+    });
+    await writeReport(join(out, DEMO_FILES.manifest), manifest, DEMO_FILES.manifest);
+    await writeFileAtomic(join(out, DEMO_FILES.transcript), renderTranscript(manifest));
+    const sums = await writeChecksums({ dir: out });
+    return { ok: manifest.status === "ok", findings: [], manifest, files: sums.files, leaked };
+  } catch (error) {
+    // A run that is not recorded leaves nothing behind: no output that might hold a credential,
+    // no file a later run would have to refuse.
+    await rm(out, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /**
@@ -350,8 +369,15 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
  * missing or holding a credential's value (deleted). Any other new file in the package is deleted
  * and is a problem too, so the package holds exactly what was declared.
  */
-async function recordOutputs(out: string, outputs: readonly { name: string; path: string }[], known: ReadonlySet<string>, env: NodeJS.ProcessEnv, problems: string[]): Promise<OutputFile[]> {
+async function recordOutputs(
+  out: string,
+  outputs: readonly { name: string; path: string }[],
+  known: ReadonlySet<string>,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): Promise<{ records: OutputFile[]; leaked: string[] }> {
   const outputRecords: OutputFile[] = [];
+  const leakedFiles: string[] = [];
   for (const o of outputs) {
     const abs = join(out, o.path);
     if (!existsSync(abs)) {
@@ -361,6 +387,7 @@ async function recordOutputs(out: string, outputs: readonly { name: string; path
     }
     const leaked = await secretIn(abs, env);
     if (leaked) {
+      leakedFiles.push(o.path);
       await rm(abs, { force: true });
       problems.push(`${o.path} held the value of ${leaked}; bindery deleted it.`);
       outputRecords.push({ name: o.name, file: null, summary: null });
@@ -379,8 +406,9 @@ async function recordOutputs(out: string, outputs: readonly { name: string; path
   for (const file of throwOnFindings(walkTree(out, { policy: "filename" }), out)) {
     if (known.has(file.path)) continue;
     const leaked = await secretIn(file.abs, env);
+    if (leaked) leakedFiles.push(file.path);
     await rm(file.abs, { force: true });
     problems.push(`The command wrote ${file.path}, which is not a declared output${leaked ? ` (and held the value of ${leaked})` : ""}; bindery deleted it. Declare it with --output NAME=${file.path}.`);
   }
-  return outputRecords;
+  return { records: outputRecords, leaked: leakedFiles };
 }

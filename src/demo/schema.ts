@@ -78,7 +78,7 @@ export type RuntimePreflight = z.output<typeof runtimePreflightReport.schema>;
 
 const streamShape = z.object({
   text: z.string().describe("Bounded (head and tail kept) and with secrets redacted"),
-  bytes: count.describe("Bytes the command printed, before anything was cut"),
+  bytes: count.describe("Bytes of output seen (after redaction, one newline per line), before anything was cut"),
   truncated: z.boolean(),
 });
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { readEvidence } from "../evidence/artifact.js";
 import { canonicalJson } from "../evidence/canonical-json.js";
 import { BinderyError, isBinderyError, type Finding } from "../evidence/errors.js";
-import { exactSetRule, finding, generatorRule, identityRule, publicTextRule, rerenderRule, runRules, uniqueFindings, verdictOf, type Rule, type Verdict } from "../evidence/rules/index.js";
+import { exactSetRule, finding, fixtureRule, generatorRule, identityRule, publicTextRule, rerenderRule, runRules, uniqueFindings, verdictOf, type Rule, type Verdict } from "../evidence/rules/index.js";
 import { verifyChecksums } from "../evidence/seal.js";
 import { walkTree } from "../evidence/walk.js";
 import { MANIFEST_FILE } from "../model/manifest.js";
@@ -47,9 +47,7 @@ export async function verifyDemo(options: VerifyDemoOptions): Promise<Verdict> {
     if (read.raw === undefined) continue;
     rules.push(generatorRule({ path: `${P}${name}`, document: read.raw, expected: terminalDemoManifest.generatedBy }));
     rules.push(publicTextRule({ path: `${P}${name}`, document: read.raw }));
-    if (options.release && (read.raw as { fixture?: unknown }).fixture === true) {
-      findings.push(finding("FIXTURE_EVIDENCE", `${P}${name}`, `${P}${name} is fixture evidence (fixture: true), which a release does not accept.`, { field: "/fixture" }));
-    }
+    if (options.release) rules.push(fixtureRule({ path: `${P}${name}`, document: read.raw }));
   }
   const transcriptPath = join(dir, DEMO_FILES.transcript);
   if (existsSync(transcriptPath)) rules.push(publicTextRule({ path: `${P}${DEMO_FILES.transcript}`, text: await readFile(transcriptPath, "utf8") }));

@@ -52,7 +52,7 @@ export const errorCodes = {
   RUN_FAILED: [ExitCode.verificationFailed, "a recorded training or demo run did not exit 0, or a demo did not write exactly its declared outputs"],
   EVIDENCE_CHANGED: [ExitCode.verificationFailed, "a file bindery pinned before running a command (a preflight report, a program, an input) changed while it ran"],
   SECRET_LEAK: [ExitCode.verificationFailed, "a file a command wrote holds the value of a credential (HF_TOKEN, GITHUB_TOKEN, ...)"],
-  MISSING_SECTION: [ExitCode.verificationFailed, "a generated document lacks a section it must have (Citation Metadata, Negative Findings)"],
+  MISSING_SECTION: [ExitCode.verificationFailed, "a generated document lacks a section it must have (paper.md: Negative Findings, Citation Metadata, Artifact Availability)"],
   MISSING_METRIC: [ExitCode.verificationFailed, "a metric the evaluation requires (--require NAME:SPLIT) is not reported"],
   MISSING_NEGATIVE_FINDINGS: [ExitCode.verificationFailed, "an evaluation reports no negative finding"],
   BASELINE_INVALID: [ExitCode.verificationFailed, "a baseline comparison is incomplete, its delta is not value minus baseline, or the baseline was evaluated on other items"],

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { z } from "zod";
 import { readEvidence, type ArtifactDefinition } from "../evidence/artifact.js";
 import { BinderyError, isBinderyError, type Finding } from "../evidence/errors.js";
-import { finding, generatorRule, identityRule, placeholderRule, publicTextRule, rerenderRule, runRules, uniqueFindings, verdictOf, type Rule, type Verdict } from "../evidence/rules/index.js";
+import { finding, fixtureRule, generatorRule, identityRule, placeholderRule, publicTextRule, rerenderRule, runRules, uniqueFindings, verdictOf, type Rule, type Verdict } from "../evidence/rules/index.js";
 import { verifyChecksums } from "../evidence/seal.js";
 import { evalMetricsReport, metricsFindings } from "../eval/aggregate.js";
 import { efficiencyReport } from "../eval/efficiency.js";
@@ -89,9 +89,7 @@ export async function verifyModel(options: VerifyModelOptions): Promise<VerifyMo
   }
   for (const { path, raw } of documents) {
     rules.push(publicTextRule({ path, document: raw }));
-    if (options.release && typeof raw === "object" && raw !== null && (raw as { fixture?: unknown }).fixture === true) {
-      findings.push(finding("FIXTURE_EVIDENCE", path, `${path} is fixture evidence (fixture: true), which a release does not accept.`, { field: "/fixture" }));
-    }
+    if (options.release) rules.push(fixtureRule({ path, document: raw }));
   }
   if (existsSync(join(dir, MODEL_FILES.card))) rules.push(publicTextRule({ path: MODEL_FILES.card, text: await readFile(join(dir, MODEL_FILES.card), "utf8") }));
   findings.push(...(await runRules(rules)).findings);

@@ -12,7 +12,7 @@ import { canonicalJson, prettyJson } from "../evidence/canonical-json.js";
 import { buildReport, readReport } from "../evidence/envelope.js";
 import { BinderyError, type Finding } from "../evidence/errors.js";
 import { identityOfBytes, type Identity } from "../evidence/identity.js";
-import { identityRule, runRules } from "../evidence/rules/index.js";
+import { finding, identityRule, runRules } from "../evidence/rules/index.js";
 import { writeChecksums } from "../evidence/seal.js";
 import { throwOnFindings, walkTree } from "../evidence/walk.js";
 import { demoFileFindings, readReleaseSet, releaseSetFindings, type ReleaseDirs, type ReleaseSet } from "../release/set.js";
@@ -42,7 +42,8 @@ export async function paperFindings(dirs: ReleaseDirs, set: ReleaseSet): Promise
   const identities = await runRules([
     identityRule({ expected: demoFiles.map((f) => ({ ...f, path: `demo/${f.path}`, abs: join(dirs.demoDir, f.path) })), claimedBy: "demo/terminal_demo_manifest.json", concurrency: 1 }),
   ]);
-  return [...releaseSetFindings(set), ...identities.findings, ...(await demoFileFindings(dirs.demoDir, set.demo, "demo/"))];
+  const failed = set.demo.status === "ok" ? [] : [finding("RUN_FAILED", "demo/terminal_demo_manifest.json", `the recorded demo run failed (${set.demo.problems.join(" ")}); a paper cites a demo that ran.`, { field: "/status" })];
+  return [...releaseSetFindings(set), ...identities.findings, ...(await demoFileFindings(dirs.demoDir, set.demo, "demo/")), ...failed];
 }
 
 export function paperBody(set: ReleaseSet, metadata: PaperMetadata) {

@@ -1,8 +1,8 @@
 /**
  * `bindery paper verify`: the draft against the evidence it cites. Every cited file is re-hashed,
  * paper.md and CITATION.cff are re-rendered from paper_package.json and the eval report, the model
- * card is re-rendered from the model package, and the draft must keep its Negative Findings and
- * Citation Metadata sections.
+ * card is re-rendered from the model package, and the draft must keep its Negative Findings,
+ * Citation Metadata and Artifact Availability sections.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { z } from "zod";
 import { readEvidence, type ArtifactDefinition } from "../evidence/artifact.js";
 import { BinderyError, isBinderyError, type Finding } from "../evidence/errors.js";
-import { finding, generatorRule, identityRule, placeholderRule, publicTextRule, rerenderRule, runRules, uniqueFindings, verdictOf, type Rule, type Verdict } from "../evidence/rules/index.js";
+import { finding, fixtureRule, generatorRule, identityRule, placeholderRule, publicTextRule, rerenderRule, runRules, uniqueFindings, verdictOf, type Rule, type Verdict } from "../evidence/rules/index.js";
 import { verifyChecksums } from "../evidence/seal.js";
 import { evalMetricsReport } from "../eval/aggregate.js";
 import { efficiencyReport } from "../eval/efficiency.js";
@@ -54,9 +54,7 @@ export async function verifyPaper(options: VerifyPaperOptions): Promise<Verdict>
   if (raw !== undefined) {
     rules.push(generatorRule({ path: shown, document: raw, expected: paperPackageReport.generatedBy }));
     rules.push(publicTextRule({ path: shown, document: raw }));
-    if (options.release && (raw as { fixture?: unknown }).fixture === true) {
-      findings.push(finding("FIXTURE_EVIDENCE", shown, `${shown} is fixture evidence (fixture: true), which a release does not accept.`, { field: "/fixture" }));
-    }
+    if (options.release) rules.push(fixtureRule({ path: shown, document: raw }));
   }
   if (draft !== undefined) rules.push(publicTextRule({ path: `paper/${PAPER_FILES.draft}`, text: draft }));
 

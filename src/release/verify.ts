@@ -12,6 +12,7 @@ import { verifyDataset } from "../dataset/verify.js";
 import { verifyDemo } from "../demo/verify.js";
 import { buildReport, decide, decisionShape, defineReport, findingSchema, type CheckRow } from "../evidence/envelope.js";
 import { isBinderyError, type Finding } from "../evidence/errors.js";
+import type { RootedIdentity } from "../evidence/identity.js";
 import { finding, uniqueFindings, verdictOf } from "../evidence/rules/engine.js";
 import { verifyChecksums } from "../evidence/seal.js";
 import { verifyModel } from "../model/verify.js";
@@ -27,9 +28,10 @@ export interface VerifyReleaseOptions extends ReleaseDirs {
   paperDir?: string;
   /** The packaged training run directory, checked against its training_run_SHA256SUMS and the model's copy. */
   runDir?: string;
-  /** The release id the config names, which every package must carry. */
+  /** The release id and version the config names, which the model package must carry. */
   releaseId?: string;
-  /** A release gate: no fixture evidence, no placeholder text. */
+  version?: string;
+  /** A release gate: no fixture evidence, the dataset's provenance reports required. Placeholder text is refused either way. */
   release?: boolean;
 }
 
@@ -44,6 +46,8 @@ export interface VerifyReleaseResult {
   ok: boolean;
   packages: PackageVerdict[];
   findings: (Finding & { package: PackageName })[];
+  /** The evidence files of the release set, as read (empty when the set could not be read). */
+  inputs: RootedIdentity[];
 }
 
 /** Which package a finding is about, from the path it names (`model/training/...` is the training run). */
@@ -78,6 +82,7 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
     findings.push(...(await guarded("paper", async () => (await verifyPaper({ ...options, paperDir: options.paperDir!, release })).findings)));
   }
   if (options.runDir) findings.push(...(await guarded("training", () => runDirFindings(options.modelDir, options.runDir!))));
+  const inputs: RootedIdentity[] = [];
   const cross = await guarded("release", async () => {
     const set = await readReleaseSet(options);
     const found = releaseSetFindings(set);
@@ -87,24 +92,43 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
     if (options.releaseId && set.model.release_id !== options.releaseId) {
       found.push(finding("DISAGREEMENT", `model/${MODEL_FILES.package}`, `the model package is release ${set.model.release_id}, but the config names release ${options.releaseId}.`, { field: "/release_id" }));
     }
+    if (options.version && set.model.version !== options.version) {
+      found.push(finding("DISAGREEMENT", `model/${MODEL_FILES.package}`, `the model package is version ${set.model.version}, but the config names version ${options.version}.`, { field: "/version" }));
+    }
+    inputs.push(...set.cited);
     return found;
   });
   // A set that cannot be read is already a finding of the package verifier that read the same
   // file; the skipped cross-checks are then a warning, not a second error for the same problem.
   const unread = cross.length === 1 && cross[0]!.path === "release";
-  const alreadyFailed = findings.some((f) => f.severity === "error");
+  const alreadyFailed = unread && findings.some((f) => f.severity === "error" && cross[0]!.message.includes(f.path));
   findings.push(
     ...(unread && alreadyFailed
       ? [{ ...cross[0]!, severity: "warning" as const, message: `the cross-checks between packages were not run: ${cross[0]!.message}` }]
       : cross),
   );
 
-  const all = uniqueFindings(findings).map((f) => ({ ...f, package: packageOf(f.path) }));
+  const all = sameCondition(uniqueFindings(findings)).map((f) => ({ ...f, package: packageOf(f.path) }));
   const packages = PACKAGES.map((name) => {
     const own = all.filter((f) => f.package === name);
     return { package: name, ok: verdictOf(own).ok, checked: checked.has(name) || own.length > 0, findings: own };
   });
-  return { ok: verdictOf(all).ok, packages, findings: all };
+  return { ok: verdictOf(all).ok, packages, findings: all, inputs };
+}
+
+/**
+ * A package verifier and the cross-checks can reach one condition by two routes (a stale eval
+ * report, a package naming another model): the same code on the same file and field is one
+ * finding, the first (the package verifier's) kept.
+ */
+function sameCondition(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.code}\u0000${f.path}\u0000${f.field ?? ""}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The run directory: its own checksum file, and the model package's copies of its evidence. */
@@ -128,7 +152,7 @@ export const releaseVerifyReport = defineReport({
   schemaVersion: "1.0.0",
   claimBoundary: "Checks the release's packages against their bytes and each other on this machine; it does not check what was published.",
   body: {
-    release: z.boolean().describe("Verified as a release (no fixture evidence, no placeholder text)"),
+    release: z.boolean().describe("Verified as a release (--release): no fixture evidence, provenance reports required"),
     ...decisionShape,
     findings: z.array(findingSchema.extend({ package: z.enum(PACKAGES) })),
   },
@@ -152,7 +176,7 @@ export function releaseChecks(result: VerifyReleaseResult): CheckRow[] {
 
 export function buildReleaseReport(result: VerifyReleaseResult, options: { release: boolean; env?: NodeJS.ProcessEnv }) {
   return buildReport(releaseVerifyReport, {
-    inputs: [],
+    inputs: result.inputs,
     body: { release: options.release, ...decide(releaseChecks(result)), findings: result.findings },
     ...(options.env ? { env: options.env } : {}),
   });

@@ -19,6 +19,7 @@ async function demoProject(): Promise<string> {
   cpSync(join(FIXTURE, "score.mjs"), join(root, "scripts/score.mjs"));
   cpSync(join(FIXTURE, "lib"), join(root, "scripts/lib"), { recursive: true });
   cpSync(join(FIXTURE, "requests.jsonl"), join(root, "demo/requests.jsonl"));
+  cpSync(join(FIXTURE, "broken.jsonl"), join(root, "demo/broken.jsonl"));
   return root;
 }
 
@@ -116,6 +117,7 @@ describe("bindery demo run", () => {
     expect(manifest.run.stdout.text).toContain("token [redacted HF_TOKEN]");
     expect(manifest.run.stderr.text).toContain("token [redacted HF_TOKEN]");
     expect(manifest.problems).toEqual(["outputs/scores.jsonl held the value of HF_TOKEN; bindery deleted it."]);
+    expect(result.stderr).toContain("bindery demo run: SECRET_LEAK: the demo run failed: outputs/scores.jsonl held the value of HF_TOKEN; bindery deleted it.");
     expect(result.stdout + result.stderr).not.toContain(CANARIES.HF_TOKEN);
   });
 
@@ -126,8 +128,18 @@ describe("bindery demo run", () => {
     const error = result.json<{ error: { code: string; message: string } }>().error;
     expect(error.code).toBe("EVIDENCE_CHANGED");
     expect(error.message).toMatch(/^runtime_preflight_report\.json changed while the demo ran \(sha256 [0-9a-f]{64}, written as [0-9a-f]{64}\); the run is not recorded\./);
-    expect(existsSync(join(root, "release/demo/terminal_demo_manifest.json"))).toBe(false);
-    expect(existsSync(join(root, "release/demo/SHA256SUMS"))).toBe(false);
+    // Not recorded, so nothing is left: no output, no file a later run would refuse.
+    expect(existsSync(join(root, "release/demo"))).toBe(false);
+  });
+
+  it("names the model relative to the package, and records absolute directories the command prints as placeholders", async () => {
+    const root = await demoProject();
+    const result = await bindery(demoArgs("--where"), { cwd: root });
+    expect(result.code, result.stderr).toBe(0);
+    const stdout = readJson(root, "release/demo/terminal_demo_manifest.json").run.stdout.text;
+    expect(stdout).toContain("cwd {output_dir} model ../model ../model {model_dir}\n");
+    const verify = await bindery(["demo", "verify", "--demo-dir", "release/demo", "--model-dir", "release/model", "--json"], { cwd: root });
+    expect(verify.code, verify.stdout).toBe(0);
   });
 
   it("refuses an output directory holding files it did not write", async () => {
@@ -164,9 +176,10 @@ describe("bindery demo run", () => {
     [["--program", "../outside.mjs", "--", "node", "x.mjs"], "USAGE", "--program ../outside.mjs is not inside the project directory"],
     [["--output", "x=/tmp/out.jsonl", "--", "node", "x.mjs"], "PRIVATE_PATH", "--output x=/tmp/out.jsonl:"],
     [["--input", "bad name=demo/requests.jsonl", "--", "node", "x.mjs"], "USAGE", '--input "bad name=demo/requests.jsonl" is not NAME=FILE'],
+    [["--input", "bad=demo/broken.jsonl", "--", "node", "x.mjs"], "INPUT_INVALID", "inputs/broken.jsonl line 2:"],
     [["--program", "release", "--", "node", "x.mjs"], "USAGE", "the demo package release/demo lies inside --program release; the package would copy itself."],
     [["--input", "a=demo/requests.jsonl", "--input", "b=scripts/../demo/requests.jsonl", "--", "node", "x.mjs"], "USAGE", "input b and input a would both be written to inputs/requests.jsonl in the demo package."],
-  ])("refuses bad usage before running: %j", async (args, code, message) => {
+  ])("refuses bad usage or input before running, writing nothing: %j", async (args, code, message) => {
     const root = await demoProject();
     const result = await bindery(["demo", "run", "--model-dir", "release/model", "--output-dir", "release/demo", "--json", ...args], { cwd: root });
     const error = result.json<{ error: { code: string; message: string } }>().error;

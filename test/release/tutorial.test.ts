@@ -104,6 +104,24 @@ describe("bindery paper draft", () => {
     expect(existsSync(join(project, "release/paper"))).toBe(false);
   });
 
+  it("refuses a demo whose recorded run failed", async () => {
+    const project = releaseProject();
+    const rerun = await bindery(
+      ["demo", "run", "--model-dir", "release/model", "--output-dir", "release/demo", "--program", "scripts/demo.mjs", "--program", "scripts/lib", "--input", "requests=demo/requests.jsonl", "--output", "predictions=outputs/missing.jsonl", "--quiet",
+        "--", "node", "scripts/demo.mjs", "--model", "{model_dir}", "--input", "{input:requests}", "--output", "outputs/elsewhere.jsonl"],
+      { cwd: project },
+    );
+    expect(rerun.code).toBe(1);
+    const result = await bindery(draftArgs, { cwd: project });
+    expect(result.code).toBe(1);
+    expect(result.json<{ findings: { code: string; message: string }[] }>().findings.map((f) => [f.code, f.message])).toEqual([
+      [
+        "RUN_FAILED",
+        "the recorded demo run failed (The command did not write outputs/missing.jsonl (--output predictions). The command wrote outputs/elsewhere.jsonl, which is not a declared output; bindery deleted it. Declare it with --output NAME=outputs/elsewhere.jsonl.); a paper cites a demo that ran.",
+      ],
+    ]);
+  });
+
   it("refuses a paper directory holding files it did not write", async () => {
     const project = releaseProject();
     writeFileSync(join(project, "release/paper/notes.md"), "mine\n");

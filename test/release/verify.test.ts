@@ -43,6 +43,7 @@ describe("bindery verify", () => {
     const report = readJsonAt(project, "verify_report.json");
     expect(report).toMatchObject({ generated_by: "bindery verify", ok: true, release: true, blockers: [] });
     expect(report.checks.map((c: { id: string }) => c.id)).toEqual(["dataset", "training", "model", "demo", "paper", "release"]);
+    expect(report.inputs.map((i: { root: string; path: string }) => `${i.root}/${i.path}`)).toEqual(expect.arrayContaining(["model/manifest.json", "dataset/dataset_snapshot_report.json", "demo/terminal_demo_manifest.json"]));
     const missing = await bindery(["verify", "--config", "missing.yaml", "--json"], { cwd: project });
     expect(missing.code).toBe(3);
     expect(missing.json<{ error: { code: string } }>().error.code).toBe("INPUT_NOT_FOUND");
@@ -192,14 +193,24 @@ describe("bindery verify", () => {
     expect(named.some((f) => message.test(f.message)), JSON.stringify(named, null, 2)).toBe(true);
   });
 
-  it("refuses fixture evidence only with --release", async () => {
+  it("refuses fixture evidence, in any package, only with --release", async () => {
     const project = releaseProject();
     editJsonAt(demo(project), "terminal_demo_manifest.json", (m) => (m.fixture = true));
+    editJsonAt(join(project, "release/dataset"), "dataset_package.json", (m) => (m.fixture = true));
     await reseal(project);
     expect((await verify(project)).codes).toEqual({});
     const { result, codes } = await verify(project, "--release");
     expect(result.code).toBe(1);
-    expect(codes).toEqual({ demo: ["FIXTURE_EVIDENCE"] });
+    expect(codes).toEqual({ dataset: ["FIXTURE_EVIDENCE"], demo: ["FIXTURE_EVIDENCE"] });
+  });
+
+  it("holds the model package to the release id and version bindery.yaml names", async () => {
+    const project = releaseProject();
+    writeFileSync(join(project, "bindery.yaml"), readFileSync(join(project, "bindery.yaml"), "utf8").replace("version: 0.1.0", "version: 0.2.0"));
+    const { result, codes, findings } = await verify(project);
+    expect(result.code).toBe(1);
+    expect(codes).toEqual({ model: ["DISAGREEMENT"] });
+    expect(findings.map((f) => f.message)).toEqual(["the model package is version 0.1.0, but the config names version 0.2.0."]);
   });
 
   it("prints findings grouped by package", async () => {

@@ -103,6 +103,7 @@ export async function reseal(project: string, options: { demo?: boolean; paper?:
   await writeChecksums({ dir: demo, concurrency: 1 });
 
   const roots: Record<string, string> = { model, demo, dataset: join(project, "release/dataset") };
+  await writeChecksums({ dir: roots.dataset!, concurrency: 1 });
   if (options.paper ?? true) {
     editJsonAt(paper, "paper_package.json", (p) => {
       p.cites = p.cites.map((c: { root: string; path: string }) => ({ ...identityOfBytes(c.path, bytes(roots[c.root]!, c.path)), root: c.root }));

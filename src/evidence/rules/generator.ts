@@ -34,3 +34,15 @@ export function generatorRule(options: GeneratorOptions): Rule {
     },
   };
 }
+
+/** A release accepts no evidence produced in fixture mode (`fixture: true` in the envelope). */
+export function fixtureRule(subject: { path: string; document: unknown }): Rule {
+  return {
+    rule: "fixture",
+    check() {
+      const doc = subject.document;
+      if (typeof doc !== "object" || doc === null || (doc as { fixture?: unknown }).fixture !== true) return [];
+      return [finding("FIXTURE_EVIDENCE", subject.path, `${subject.path} is fixture evidence (fixture: true), which a release does not accept.`, { field: "/fixture" })];
+    },
+  };
+}
