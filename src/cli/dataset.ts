@@ -240,7 +240,7 @@ export function registerDataset(program: Command): void {
         )
         .requiredOption("--dataset-dir <dir>", "the dataset package directory")
         .option("--deep", "re-derive the whole split integrity analysis from the data (parses every record)")
-        .option("--release", "a release gate: require the snapshot and input-check reports; implies --deep")
+        .option("--release", "a release gate: require the snapshot and input-check reports, refuse fixture evidence; implies --deep")
         .option("--allow-placeholders", "accept placeholder wording (TODO, TBD, ...) in the metadata, as warnings, for a draft")
         .option("--report <file>", "write a verification report here (outside the package); nothing is written without it"),
     ),

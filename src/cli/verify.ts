@@ -12,6 +12,7 @@ interface VerifyFlags extends OutputFlags {
   paperDir?: string;
   runDir?: string;
   release?: boolean;
+  allowPlaceholders?: boolean;
   report?: string;
 }
 
@@ -28,6 +29,7 @@ export function registerVerify(program: Command): void {
         .option("--paper-dir <dir>", "the paper directory (default: from the config; skipped when neither names one)")
         .option("--run-dir <dir>", "the packaged training run directory (default: from the config's packages.training)")
         .option("--release", "verify as a release: also refuse fixture evidence and require the dataset's provenance reports (placeholder text is refused either way)")
+        .option("--allow-placeholders", "report placeholder wording (TODO, TBD, ...) as warnings, for a draft release")
         .option("--report <file>", "also write the verdict as a report (generated_by: bindery verify)"),
     ),
     ["bindery verify --release", "bindery verify --model-dir release/model --dataset-dir release/dataset --demo-dir release/demo --paper-dir release/paper --json"],
@@ -54,6 +56,7 @@ export function registerVerify(program: Command): void {
         ...((flags.runDir ?? loaded?.dirs.training) ? { runDir: (flags.runDir ?? loaded?.dirs.training)! } : {}),
         ...(loaded ? { releaseId: loaded.config.release.id, version: loaded.config.release.version } : {}),
         release: flags.release ?? false,
+        allowPlaceholders: flags.allowPlaceholders ?? false,
       };
       const result = await verifyRelease(options);
       if (flags.report) await writeReport(flags.report, buildReleaseReport(result, { release: options.release }), "release_verify_report.json");

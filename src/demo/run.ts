@@ -147,7 +147,7 @@ async function previousPackageFiles(dir: string): Promise<Set<string>> {
 async function clearOutputDir(dir: string, shown: string): Promise<void> {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new BinderyError("OUTPUT_EXISTS", `${shown} exists and is not a directory.`);
-  const files = throwOnFindings(walkTree(dir, { policy: "filename" }), dir);
+  const files = throwOnFindings(walkTree(dir, { policy: "filename" }), shown);
   const owned = await previousPackageFiles(dir);
   const foreign = files.filter((f) => !owned.has(f.path));
   if (foreign.length > 0) {
@@ -170,7 +170,7 @@ async function filesOfProgram(cwd: string, given: string): Promise<{ path: strin
   }
   if (!existsSync(abs)) throw new BinderyError("INPUT_NOT_FOUND", `--program ${given} does not exist.`);
   if (statSync(abs).isDirectory()) {
-    return throwOnFindings(walkTree(abs), abs).map((f) => ({ path: safePath(`${rel}/${f.path}`), abs: f.abs }));
+    return throwOnFindings(walkTree(abs), `--program ${given}`).map((f) => ({ path: safePath(`${rel}/${f.path}`), abs: f.abs }));
   }
   return [{ path: safePath(rel), abs }];
 }
@@ -403,7 +403,7 @@ async function recordOutputs(
     }
     outputRecords.push({ name: o.name, file: identity!, summary });
   }
-  for (const file of throwOnFindings(walkTree(out, { policy: "filename" }), out)) {
+  for (const file of throwOnFindings(walkTree(out, { policy: "filename" }), "the demo package")) {
     if (known.has(file.path)) continue;
     const leaked = await secretIn(file.abs, env);
     if (leaked) leakedFiles.push(file.path);

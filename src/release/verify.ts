@@ -31,6 +31,8 @@ export interface VerifyReleaseOptions extends ReleaseDirs {
   /** The release id and version the config names, which the model package must carry. */
   releaseId?: string;
   version?: string;
+  /** Placeholder wording becomes a warning (for a draft release). */
+  allowPlaceholders?: boolean;
   /** A release gate: no fixture evidence, the dataset's provenance reports required. Placeholder text is refused either way. */
   release?: boolean;
 }
@@ -71,15 +73,16 @@ const prefix = (p: string, list: Finding[]) => list.map((f) => ({ ...f, path: f.
 
 export async function verifyRelease(options: VerifyReleaseOptions): Promise<VerifyReleaseResult> {
   const release = options.release ?? false;
+  const allowPlaceholders = options.allowPlaceholders ?? false;
   const findings: Finding[] = [];
   const checked = new Set<PackageName>(["dataset", "model", "training", "demo", "release"]);
 
-  findings.push(...(await guarded("dataset", async () => prefix("dataset", (await verifyDataset({ dir: options.datasetDir, release })).findings))));
-  findings.push(...(await guarded("model", async () => prefix("model", (await verifyModel({ dir: options.modelDir, release })).findings))));
+  findings.push(...(await guarded("dataset", async () => prefix("dataset", (await verifyDataset({ dir: options.datasetDir, release, allowPlaceholders })).findings))));
+  findings.push(...(await guarded("model", async () => prefix("model", (await verifyModel({ dir: options.modelDir, release, allowPlaceholders })).findings))));
   findings.push(...(await guarded("demo", async () => (await verifyDemo({ dir: options.demoDir, modelDir: options.modelDir, release })).findings)));
   if (options.paperDir) {
     checked.add("paper");
-    findings.push(...(await guarded("paper", async () => (await verifyPaper({ ...options, paperDir: options.paperDir!, release })).findings)));
+    findings.push(...(await guarded("paper", async () => (await verifyPaper({ ...options, paperDir: options.paperDir!, release, allowPlaceholders })).findings)));
   }
   if (options.runDir) findings.push(...(await guarded("training", () => runDirFindings(options.modelDir, options.runDir!))));
   const inputs: RootedIdentity[] = [];
@@ -105,10 +108,10 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
   findings.push(
     ...(unread && alreadyFailed
       ? [{ ...cross[0]!, severity: "warning" as const, message: `the cross-checks between packages were not run: ${cross[0]!.message}` }]
-      : cross),
+      : notFoundYet(cross, findings)),
   );
 
-  const all = sameCondition(uniqueFindings(findings)).map((f) => ({ ...f, package: packageOf(f.path) }));
+  const all = uniqueFindings(findings).map((f) => ({ ...f, package: packageOf(f.path) }));
   const packages = PACKAGES.map((name) => {
     const own = all.filter((f) => f.package === name);
     return { package: name, ok: verdictOf(own).ok, checked: checked.has(name) || own.length > 0, findings: own };
@@ -118,17 +121,13 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
 
 /**
  * A package verifier and the cross-checks can reach one condition by two routes (a stale eval
- * report, a package naming another model): the same code on the same file and field is one
- * finding, the first (the package verifier's) kept.
+ * report, a package naming another model): a cross-check finding with the code, file and field of
+ * a package verifier's finding is that finding again, and is left out.
  */
-function sameCondition(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.code}\u0000${f.path}\u0000${f.field ?? ""}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+function notFoundYet(cross: readonly Finding[], found: readonly Finding[]): Finding[] {
+  const key = (f: Finding) => `${f.code}\u0000${f.path}\u0000${f.field ?? ""}`;
+  const seen = new Set(found.map(key));
+  return cross.filter((f) => !seen.has(key(f)));
 }
 
 /** The run directory: its own checksum file, and the model package's copies of its evidence. */

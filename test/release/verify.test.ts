@@ -204,6 +204,16 @@ describe("bindery verify", () => {
     expect(codes).toEqual({ dataset: ["FIXTURE_EVIDENCE"], demo: ["FIXTURE_EVIDENCE"] });
   });
 
+  it("reports placeholder wording as a warning with --allow-placeholders", async () => {
+    const project = releaseProject();
+    editJsonAt(join(project, "release/paper"), "paper_package.json", (m) => (m.metadata.title = "TBD"));
+    await reseal(project);
+    const { result, codes, findings } = await verify(project, "--allow-placeholders");
+    expect(result.code, result.stdout).toBe(0);
+    expect(codes).toEqual({});
+    expect(findings.map((f) => [f.code, f.severity, f.path])).toEqual([["PLACEHOLDER_TEXT", "warning", "paper/paper_package.json"]]);
+  });
+
   it("holds the model package to the release id and version bindery.yaml names", async () => {
     const project = releaseProject();
     writeFileSync(join(project, "bindery.yaml"), readFileSync(join(project, "bindery.yaml"), "utf8").replace("version: 0.1.0", "version: 0.2.0"));
