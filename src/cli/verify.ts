@@ -28,7 +28,7 @@ export function registerVerify(program: Command): void {
         .option("--demo-dir <dir>", "the demo package (default: from the config)")
         .option("--paper-dir <dir>", "the paper directory (default: from the config; skipped when neither names one)")
         .option("--run-dir <dir>", "the packaged training run directory (default: from the config's packages.training)")
-        .option("--release", "verify as a release: also refuse fixture evidence and require the dataset's provenance reports (placeholder text is refused either way)")
+        .option("--release", "verify as a release: also refuse fixture evidence and require the dataset's provenance reports (placeholder text is refused with or without it)")
         .option("--allow-placeholders", "report placeholder wording (TODO, TBD, ...) as warnings, for a draft release")
         .option("--report <file>", "also write the verdict as a report (generated_by: bindery verify)"),
     ),

@@ -33,7 +33,7 @@ export interface VerifyReleaseOptions extends ReleaseDirs {
   version?: string;
   /** Placeholder wording becomes a warning (for a draft release). */
   allowPlaceholders?: boolean;
-  /** A release gate: no fixture evidence, the dataset's provenance reports required. Placeholder text is refused either way. */
+  /** A release gate: no fixture evidence, the dataset's provenance reports required. Placeholder text is refused with or without it (see allowPlaceholders). */
   release?: boolean;
 }
 
