@@ -33,3 +33,5 @@ export * from "./config/config.js";
 export * from "./demo/index.js";
 export * from "./paper/index.js";
 export * from "./release/index.js";
+export * from "./config/settings.js";
+export * from "./hub/index.js";

@@ -22,6 +22,7 @@ import { configSchema } from "./config/config.js";
 import { runtimePreflightReport, terminalDemoManifest } from "./demo/schema.js";
 import { citationCffSchema, paperMetadataSchema, paperPackageReport } from "./paper/schema.js";
 import { releaseVerifyReport } from "./release/verify.js";
+import { hubReleasePlan } from "./hub/schema.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
@@ -55,6 +56,7 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "paper-package.schema.json", title: "paper_package.json", schema: paperPackageReport.schema },
   { file: "citation-cff.schema.json", title: "CITATION.cff as bindery writes it (a subset of Citation File Format 1.2.0)", schema: citationCffSchema },
   { file: "config.schema.json", title: "bindery/config: bindery.yaml", schema: configSchema },
+  { file: "hub-release-plan.schema.json", title: "hub_release_plan.json (bindery hub plan)", schema: hubReleasePlan.schema },
   { file: "release-verify-report.schema.json", title: "release verification report (bindery verify --report)", schema: releaseVerifyReport.schema },
 ];
 

@@ -34,6 +34,7 @@ describe("documentation stays in step with the code", () => {
       "bindery paper draft",
       "bindery paper verify",
       "bindery verify",
+      "bindery hub plan",
     ]) {
       expect(doc).toContain(command);
     }

@@ -12,6 +12,7 @@ import { registerPaper } from "./paper.js";
 import { registerVerify } from "./verify.js";
 import { registerEfficiency, registerEval } from "./eval.js";
 import { registerHash } from "./hash.js";
+import { registerHub } from "./hub.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerPaper(program);
   registerVerify(program);
+  registerHub(program);
   return program;
 }
 

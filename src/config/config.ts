@@ -14,11 +14,25 @@ export const CONFIG_FILE = "bindery.yaml";
 
 const dir = publicPathSchema.describe("A directory, relative to bindery.yaml");
 
+const RELEASE_ID = /^[a-z0-9][a-z0-9._-]*-v\d+\.\d+\.\d+(?:-[0-9a-z.]+)?-r\d+$/;
+/** `namespace/name`, as the Hub and GitHub spell repository ids. */
+const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+/** A git tag name: no spaces, no `..`, no leading or trailing `/` or `.`. */
+const TAG = /^(?![./])(?!.*\.\.)(?!.*[./]$)[A-Za-z0-9._/+-]{1,100}$/;
+
+export const releaseIdSchema = z.string().regex(RELEASE_ID, "must look like name-v0.1.0-r1");
+export const repoIdSchema = z.string().regex(REPO_ID, "must be namespace/name");
+export const tagSchema = z.string().regex(TAG, "must be a git tag name such as v0.1.0");
+
+const thresholdSchema = z
+  .strictObject({ min: z.number().optional(), max: z.number().optional() })
+  .refine((t) => t.min !== undefined || t.max !== undefined, "give min, max or both");
+
 export const configSchema = z
   .strictObject({
     kind: z.literal("bindery/config"),
     release: z.strictObject({
-      id: z.string().regex(/^[a-z0-9][a-z0-9._-]*-v\d+\.\d+\.\d+(?:-[0-9a-z.]+)?-r\d+$/, "must look like name-v0.1.0-r1"),
+      id: releaseIdSchema,
       version: z.string().regex(SEMVER, "must be a semver version"),
     }),
     packages: z.strictObject({
@@ -28,8 +42,33 @@ export const configSchema = z
       demo: dir,
       paper: dir.optional(),
     }),
+    hub: z
+      .strictObject({
+        model_repo: repoIdSchema.describe("The Hub model repository, e.g. example/sensors-fault"),
+        dataset_repo: repoIdSchema.describe("The Hub dataset repository"),
+      })
+      .optional(),
+    github: z
+      .strictObject({
+        repo: repoIdSchema.describe("owner/repo of the GitHub repository whose releases carry the demo and paper"),
+        tag: tagSchema.describe("The release tag, on the Hub repositories and GitHub alike"),
+        evidence_tag: tagSchema.optional().describe("The tag of the separate evidence release (default: <tag>-evidence)"),
+      })
+      .optional(),
+    paper_url: z.url({ protocol: /^https$/ }).optional().describe("Where the paper is published"),
+    issue_refs: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional().describe("Tracker references per readiness row or check id"),
+    targets: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "a target name is lowercase letters, digits, - and _"),
+        z.strictObject({
+          description: z.string().min(1).optional(),
+          metrics: z.record(z.string().regex(/^[^:\s]+:[^:\s]+$/, "a metric is NAME:SPLIT, e.g. accuracy:test"), thresholdSchema),
+        }),
+      )
+      .optional()
+      .describe("Named release targets: thresholds on metrics (NAME:SPLIT), checked by release gates"),
   })
-  .describe("bindery/config: the release and its package directories");
+  .describe("bindery/config: the release, its package directories, where it is published, and its targets");
 export type Config = z.output<typeof configSchema>;
 export const configInput = defineAuthorInput("bindery/config", configSchema);
 

@@ -60,6 +60,8 @@ export const errorCodes = {
   UNCITED_METRIC: [ExitCode.verificationFailed, "no conclusion cites a metric's name, split and formatted value"],
   FIXTURE_EVIDENCE: [ExitCode.verificationFailed, "evidence marked as fixture evidence (fixture: true) where a release is verified"],
   MERKLE_MISMATCH: [ExitCode.verificationFailed, "a Merkle root differs from the one its leaves (shard digests) give"],
+  PLAN_LIMIT: [ExitCode.verificationFailed, "a release plan exceeds a platform limit (files per repository or folder, file or asset size, assets per release)"],
+  REMOTE_UNAVAILABLE: [ExitCode.remote, "a platform (the Hub, GitHub) could not be reached, or answered with an error bindery cannot act on"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
 } as const satisfies Record<string, readonly [ExitCode, string]>;
