@@ -187,7 +187,13 @@ export interface RunningServer {
  */
 export async function serve(
   router: Router,
-  options: { port?: number; faults: FaultPlan; notFound: (exchange: Exchange) => void },
+  options: {
+    port?: number;
+    faults: FaultPlan;
+    notFound: (exchange: Exchange) => void;
+    /** Answers a status or rate-limit fault in the platform's own error shape (default: `{error}` JSON). */
+    faultReply?: (exchange: Exchange, fault: Extract<Fault, { kind: "status" | "rate-limit" }>) => void;
+  },
 ): Promise<RunningServer> {
   let origin = "";
   const server: Server = createServer((req, res) => {
@@ -196,6 +202,10 @@ export async function serve(
     const exchange = new Exchange(req, res, origin, fault);
     void (async () => {
       if (fault?.kind === "slow") await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if ((fault?.kind === "status" || fault?.kind === "rate-limit") && options.faultReply) {
+        await exchange.body();
+        return options.faultReply(exchange, fault);
+      }
       if (fault?.kind === "status") {
         await exchange.body();
         return exchange.sendJson(fault.status, { error: `emulated fault: HTTP ${fault.status}` });
