@@ -35,3 +35,4 @@ export * from "./paper/index.js";
 export * from "./release/index.js";
 export * from "./config/settings.js";
 export * from "./hub/index.js";
+export * from "./emulators/index.js";

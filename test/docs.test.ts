@@ -35,6 +35,7 @@ describe("documentation stays in step with the code", () => {
       "bindery paper verify",
       "bindery verify",
       "bindery hub plan",
+      "bindery emulate",
     ]) {
       expect(doc).toContain(command);
     }

@@ -13,6 +13,7 @@ import { registerVerify } from "./verify.js";
 import { registerEfficiency, registerEval } from "./eval.js";
 import { registerHash } from "./hash.js";
 import { registerHub } from "./hub.js";
+import { registerEmulate } from "./emulate.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerPaper(program);
   registerVerify(program);
   registerHub(program);
+  registerEmulate(program);
   return program;
 }
 
