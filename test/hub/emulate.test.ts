@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createRepo, listFiles } from "@huggingface/hub";
 import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
-import { BIN, bindery } from "../support/cli.js";
+import { assertNoCanary, BIN, bindery } from "../support/cli.js";
 import { normalizeAssetName, startHubEmulator, type HubEmulator } from "../support/lib.js";
 import { releaseProject } from "../support/release.js";
 
@@ -84,6 +84,10 @@ describe("bindery hub plan against a Hub with an earlier release", () => {
     expect(first.code, first.stderr).toBe(0);
     const plan = JSON.parse(readFileSync(join(project, "plan.json"), "utf8"));
     expect(plan.repos.map((r: { remote: unknown }) => r.remote)).toEqual([{ read: true, exists: false }, { read: true, exists: false }]);
+    // HF_TOKEN (a canary here) was used to read, and is nowhere in what the plan wrote or printed.
+    expect(hub.requests.some((r) => r.auth === "token")).toBe(true);
+    assertNoCanary("plan.json", readFileSync(join(project, "plan.json"), "utf8"));
+    assertNoCanary("output", first.stdout + first.stderr);
 
     hub.faults.inject({ path: "/tree/", fault: { kind: "status", status: 503 } });
     const down = await bindery(["hub", "plan", "--output", "plan-2.json", "--json"], { cwd: project, env: { HF_ENDPOINT: hub.origin } });
