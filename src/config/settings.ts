@@ -4,6 +4,7 @@
  * settings: they come only from HF_TOKEN and GITHUB_TOKEN, where the clients read them.
  */
 import { dirname, relative, resolve } from "node:path";
+import { z } from "zod";
 import { formatIssues } from "../evidence/artifact.js";
 import { BinderyError } from "../evidence/errors.js";
 import { workTreeState } from "../training/run.js";
@@ -47,6 +48,23 @@ export interface ReleaseSettings {
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "");
 
+/** The flag of each key, for messages. */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  "release.id": "--release-id",
+  "release.version": "--release-version",
+  "packages.dataset": "--dataset-dir",
+  "packages.training": "--run-dir",
+  "packages.model": "--model-dir",
+  "packages.demo": "--demo-dir",
+  "packages.paper": "--paper-dir",
+  "hub.model_repo": "--model-repo",
+  "hub.dataset_repo": "--dataset-repo",
+  "github.repo": "--github-repo",
+  "github.tag": "--tag",
+  "github.evidence_tag": "--evidence-tag",
+  paper_url: "--paper-url",
+};
+
 export async function resolveSettings(configFile: string | undefined, overrides: SettingOverrides, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ReleaseSettings> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
@@ -83,7 +101,14 @@ export async function resolveSettings(configFile: string | undefined, overrides:
   };
   const parsed = configSchema.safeParse(JSON.parse(JSON.stringify(merged)));
   if (!parsed.success) {
-    throw new BinderyError("INPUT_INVALID", `the release settings (${loaded ? `${configFile ?? "bindery.yaml"} and flags` : "flags, no bindery.yaml"}) are incomplete or wrong: ${formatIssues(parsed.error)}`, {
+    const source = loaded ? `${configFile ?? "bindery.yaml"} and flags` : "flags; no bindery.yaml here";
+    const missing = parsed.error.issues.filter((i) => i.code === "invalid_type" && i.message.endsWith("received undefined")).map((i) => i.path.join("."));
+    const wrong = parsed.error.issues.filter((i) => !(i.code === "invalid_type" && i.message.endsWith("received undefined")));
+    const parts = [
+      ...(missing.length ? [`missing ${missing.map((key) => (FLAG_OF[key] ? `${key} (${FLAG_OF[key]})` : key)).join(", ")}`] : []),
+      ...(wrong.length ? [formatIssues(new z.ZodError(wrong)).replace(/\.$/, "")] : []),
+    ];
+    throw new BinderyError("INPUT_INVALID", `the release settings (${source}) are incomplete or wrong: ${parts.join("; ")}.`, {
       hint: "Name them in bindery.yaml (docs/configuration.md) or pass the flags.",
     });
   }

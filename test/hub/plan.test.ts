@@ -63,6 +63,12 @@ describe("bindery hub plan", () => {
     expect(bad.code).toBe(3);
     expect(bad.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: "INPUT_INVALID", message: expect.stringContaining("hub.model_repo: must be namespace/name") });
     expect(existsSync(join(project, "bad.json"))).toBe(false);
+    // Elsewhere, with no bindery.yaml, every missing key is named with its flag.
+    const bare = await bindery(["hub", "plan", "--output", "bare.json", "--json"], { cwd: join(project, "release") });
+    expect(bare.code).toBe(3);
+    expect(bare.json<{ error: { message: string } }>().error.message).toBe(
+      "the release settings (flags; no bindery.yaml here) are incomplete or wrong: missing release.id (--release-id), release.version (--release-version), packages.dataset (--dataset-dir), packages.model (--model-dir), packages.demo (--demo-dir).",
+    );
   });
 
   it("does not plan a release that does not verify", async () => {
