@@ -4,6 +4,12 @@ import { withExamples, withOutputOptions, withSettingsOptions } from "./common.j
 import { formatBytes, plural } from "./format.js";
 import { findingLine, runCommand, type OutputFlags } from "./output.js";
 
+interface PublishFlags extends OutputFlags {
+  plan: string;
+  output: string;
+  config?: string;
+}
+
 interface PlanFlags extends OutputFlags {
   config?: string;
   output: string;
@@ -66,6 +72,48 @@ export function registerHub(program: Command): void {
           ...plan.releases.map((r) => `github ${r.repo} release ${r.tag}: ${plural(r.assets.length, "asset")}`),
           `wrote ${output}: ${plural(f.files, "file")}, ${formatBytes(f.bytes)}, ${plural(f.lfs_files, "LFS file")}, ${plural(f.commits, "commit")}, about ${f.api_calls} API calls`,
         ],
+      };
+    });
+  });
+
+  withExamples(
+    withOutputOptions(
+      hub
+        .command("publish")
+        .description("carry out a plan on the Hub and GitHub, resumably: upload only what is missing, one commit per repo on the reconciled parent, read back, tag; draft, check, publish the release")
+        .requiredOption("--plan <file>", "the plan (hub_release_plan.json)")
+        .requiredOption("--output <file>", "where to write the publish report (hub_publish_report.json); written in every case")
+        .option("--config <file>", "bindery.yaml, whose directory the plan's package roots are relative to (default: ./bindery.yaml's, or the working directory)"),
+    ),
+    ["HF_TOKEN=hf_... GITHUB_TOKEN=... bindery hub publish --plan hub_release_plan.json --output hub_publish_report.json"],
+  ).action(async (flags: PublishFlags) => {
+    await runCommand("bindery hub publish", flags, async () => {
+      const [{ publishPlan }, { hubReleasePlan }, { readReport, writeReport }, { identityOfBytes }, { BinderyError }, { existsSync }, path] = await Promise.all([
+        import("../hub/publish.js"),
+        import("../hub/schema.js"),
+        import("../evidence/envelope.js"),
+        import("../evidence/identity.js"),
+        import("../evidence/errors.js"),
+        import("node:fs"),
+        import("node:path"),
+      ]);
+      const plan = await readReport(hubReleasePlan, flags.plan, flags.plan);
+      const config = flags.config ?? (existsSync("bindery.yaml") ? "bindery.yaml" : undefined);
+      if (flags.config && !existsSync(flags.config)) throw new BinderyError("INPUT_NOT_FOUND", `config file ${flags.config} does not exist.`);
+      const base = config ? path.dirname(path.resolve(config)) : process.cwd();
+      const { ok, report } = await publishPlan({ plan: plan.value, planIdentity: identityOfBytes(path.basename(flags.plan), plan.bytes), base });
+      const identity = await writeReport(flags.output, report, "hub_publish_report.json");
+      const counts = (["uploaded", "already_present", "deleted", "failed"] as const).map((o) => [o, report.files.filter((f) => f.outcome === o).length] as const);
+      const summary = counts.filter(([, n]) => n > 0).map(([o, n]) => `${n} ${o.replace("_", " ")}`).join(", ");
+      return {
+        json: { ok, report: identity, counts: Object.fromEntries(counts), transfer: report.transfer, hub: report.hub, github: report.github, errors: report.errors },
+        human: [
+          ...report.hub.map((h) => `hub ${h.repo_type} ${h.repo}: ${h.commits.length ? `commit ${h.commits.at(-1)}` : "no commit needed"}, tag ${h.tag.name} ${h.tag.commit ? `on ${h.tag.commit.slice(0, 12)}${h.tag.created ? "" : " (already there)"}` : "not set"}`),
+          ...report.github.map((g) => `github ${g.repo} release ${g.tag}: ${g.published ? "published" : "not published"}${g.immutable ? " (immutable)" : ""}${g.url ? ` ${g.url}` : ""}`),
+          ...report.errors.map((e) => `  ${e}`),
+          `${ok ? "OK  " : "FAIL"}  ${summary}; ${plural(report.transfer.bytes_sent, "byte")} sent in ${plural(report.transfer.requests, "request")} (${report.transfer.retries} retried); report ${flags.output}`,
+        ],
+        ...(ok ? {} : { failure: new BinderyError("PUBLISH_FAILED", `publishing did not complete: ${report.errors.length} error${report.errors.length === 1 ? "" : "s"} (${report.errors[0] ?? "see the report"}). Re-run the same command to resume; the report is ${flags.output}.`) }),
       };
     });
   });

@@ -62,6 +62,8 @@ export const errorCodes = {
   MERKLE_MISMATCH: [ExitCode.verificationFailed, "a Merkle root differs from the one its leaves (shard digests) give"],
   PLAN_LIMIT: [ExitCode.verificationFailed, "a release plan exceeds a platform limit (files per repository or folder, file or asset size, assets per release)"],
   REMOTE_UNAVAILABLE: [ExitCode.remote, "a platform (the Hub, GitHub) could not be reached, or answered with an error bindery cannot act on"],
+  CREDENTIALS_MISSING: [ExitCode.badInput, "a command that writes to a platform has no credential in the environment (HF_TOKEN, GITHUB_TOKEN)"],
+  PUBLISH_FAILED: [ExitCode.remote, "publishing did not complete: a file, commit, tag or release failed; the report lists every error"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
 } as const satisfies Record<string, readonly [ExitCode, string]>;

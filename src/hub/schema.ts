@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { decisionShape, defineReport } from "../evidence/envelope.js";
-import { publicPathSchema, rootedIdentitySchema } from "../evidence/identity.js";
+import { identitySchema, publicPathSchema, rootedIdentitySchema } from "../evidence/identity.js";
 
 export const PLAN_FILE = "hub_release_plan.json";
 
@@ -91,3 +91,60 @@ export const hubReleasePlan = defineReport({
   },
 });
 export type HubReleasePlan = z.output<typeof hubReleasePlan.schema>;
+
+export const PUBLISH_REPORT_FILE = "hub_publish_report.json";
+
+const outcomeSchema = z.enum(["uploaded", "already_present", "deleted", "failed"]);
+
+export const hubPublishReport = defineReport({
+  name: PUBLISH_REPORT_FILE,
+  generatedBy: "bindery hub publish",
+  schemaVersion: "1.0.0",
+  claimBoundary:
+    "Records what publishing did and what the platforms answered, checked by reading each commit and release back; the public bytes themselves are proven by the release-candidate report, not here.",
+  body: {
+    ok: z.boolean(),
+    plan: identitySchema.describe("The plan carried out"),
+    release: z.object({ id: z.string(), version: z.string(), tag: z.string() }),
+    files: z.array(
+      z.object({
+        source: rootedIdentitySchema.nullable().describe("null for a deletion"),
+        target: planEntrySchema.shape.target.nullable(),
+        path: z.string().nullable().describe("For a deletion: the repository path deleted"),
+        repo: z.string(),
+        outcome: outcomeSchema,
+        remote: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).describe("Remote identifiers: LFS sha256 or blob sha1, commit, asset id and digest"),
+        error: z.string().nullable(),
+      }),
+    ),
+    hub: z.array(
+      z.object({
+        repo: z.string(),
+        repo_type: hubRepoTypeSchema,
+        parent: z.string().nullable().describe("main's head before publishing"),
+        commits: z.array(z.string()).describe("Commits made (none when everything was present)"),
+        tag: z.object({ name: z.string(), commit: z.string().nullable(), created: z.boolean() }),
+      }),
+    ),
+    github: z.array(
+      z.object({
+        repo: z.string(),
+        tag: z.string(),
+        release_id: z.number().int().nullable(),
+        url: z.string().nullable(),
+        created: z.boolean(),
+        published: z.boolean(),
+        immutable: z.boolean(),
+        notes: z.enum(["changelog", "generated"]).describe("Where the release notes came from"),
+      }),
+    ),
+    transfer: z.object({
+      bytes_sent: z.number().int().describe("File content sent: LFS objects and parts, regular files inlined in commits, release assets"),
+      request_bytes: z.number().int().describe("Every request body, listings and commits included"),
+      requests: z.number().int(),
+      retries: z.number().int(),
+    }),
+    errors: z.array(z.string()),
+  },
+});
+export type HubPublishReport = z.output<typeof hubPublishReport.schema>;
