@@ -22,7 +22,7 @@ import { configSchema } from "./config/config.js";
 import { runtimePreflightReport, terminalDemoManifest } from "./demo/schema.js";
 import { citationCffSchema, paperMetadataSchema, paperPackageReport } from "./paper/schema.js";
 import { releaseVerifyReport } from "./release/verify.js";
-import { hubReleasePlan } from "./hub/schema.js";
+import { hubPublishReport, hubReleasePlan } from "./hub/schema.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
@@ -57,6 +57,7 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "citation-cff.schema.json", title: "CITATION.cff as bindery writes it (a subset of Citation File Format 1.2.0)", schema: citationCffSchema },
   { file: "config.schema.json", title: "bindery/config: bindery.yaml", schema: configSchema },
   { file: "hub-release-plan.schema.json", title: "hub_release_plan.json (bindery hub plan)", schema: hubReleasePlan.schema },
+  { file: "hub-publish-report.schema.json", title: "hub_publish_report.json (bindery hub publish)", schema: hubPublishReport.schema },
   { file: "release-verify-report.schema.json", title: "release verification report (bindery verify --report)", schema: releaseVerifyReport.schema },
 ];
 

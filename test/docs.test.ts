@@ -36,6 +36,7 @@ describe("documentation stays in step with the code", () => {
       "bindery verify",
       "bindery hub plan",
       "bindery emulate",
+      "bindery hub publish",
     ]) {
       expect(doc).toContain(command);
     }
