@@ -14,6 +14,7 @@ import { registerEfficiency, registerEval } from "./eval.js";
 import { registerHash } from "./hash.js";
 import { registerHub } from "./hub.js";
 import { registerEmulate } from "./emulate.js";
+import { registerRelease } from "./release.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerHub(program);
   registerEmulate(program);
+  registerRelease(program);
   return program;
 }
 

@@ -286,6 +286,17 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     c.x.redirect(302, storageUrl(asset, origins));
   }));
 
+  // github.com's release page (html_url): public once published; a draft's only with a token.
+  api.on("GET", "/:owner/:repo/releases/tag/:tag", route(DOCS, (c) => {
+    const tag = c.p.tag!;
+    const release = store
+      .repo(c.p.owner!, c.p.repo!, false)
+      ?.releases.find((r) => (r.draft ? c.login !== undefined && tag === `untagged-${r.untagged}` : r.tagName === tag));
+    if (!release) return c.x.send(404, "Not Found", { "content-type": "text/plain; charset=utf-8" });
+    const title = `Release ${release.name || release.tagName} · ${c.p.owner}/${c.p.repo}`;
+    c.x.send(200, `<!DOCTYPE html><html><head><title>${title.replace(/</g, "&lt;")}</title></head><body><h1>${title.replace(/</g, "&lt;")}</h1></body></html>\n`, { "content-type": "text/html; charset=utf-8" });
+  }));
+
   // ---- uploads ---------------------------------------------------------------------------------
 
   const uploads = new Router();

@@ -1,0 +1,66 @@
+/** `bindery release candidate | replay`: proving a published release from its public bytes. */
+import type { Command } from "commander";
+import { withExamples, withOutputOptions, withSettingsOptions } from "./common.js";
+import { plural } from "./format.js";
+import { runCommand, type OutputFlags } from "./output.js";
+
+interface CandidateFlags extends OutputFlags {
+  config?: string;
+  plan: string;
+  publishReport?: string;
+  output: string;
+  skipPublicChecks?: boolean;
+  allowFixture?: boolean;
+  [key: string]: unknown;
+}
+
+export function registerRelease(program: Command): Command {
+  const release = program.command("release").description("prove a published release: the release-candidate report and the clean-machine replay (docs/commands/release.md)");
+
+  withExamples(
+    withOutputOptions(
+      withSettingsOptions(
+        release
+          .command("candidate")
+          .description("fetch the public bytes anonymously and check them against the plan: links, file sets at the tag's commit, every file's sha256 and size; exit 0 only when ready")
+          .requiredOption("--plan <file>", "the plan that was published (hub_release_plan.json); embedded whole in the report")
+          .option("--publish-report <file>", "the publish report (hub_publish_report.json): its tags must be the tags found")
+          .requiredOption("--output <file>", "where to write release_candidate_report.json")
+          .option("--skip-public-checks", "make no request (only with --allow-fixture; the report is then never ready)")
+          .option("--allow-fixture", "allow a fixture candidate (with --skip-public-checks)"),
+      ),
+    ),
+    ["bindery release candidate --plan hub_release_plan.json --publish-report hub_publish_report.json --output release_candidate_report.json"],
+  ).action(async (flags: CandidateFlags) => {
+    await runCommand("bindery release candidate", flags, async () => {
+      const [{ resolveSettings }, { releaseCandidate }, { writeReport }, { BinderyError }] = await Promise.all([
+        import("../config/settings.js"),
+        import("../release/candidate.js"),
+        import("../evidence/envelope.js"),
+        import("../evidence/errors.js"),
+      ]);
+      const { config, plan, publishReport, output, skipPublicChecks, allowFixture, json: _j, quiet: _q, ...overrides } = flags;
+      const settings = await resolveSettings(config, overrides);
+      const report = await releaseCandidate({
+        settings,
+        planFile: plan,
+        ...(publishReport ? { publishReportFile: publishReport } : {}),
+        skipPublicChecks: skipPublicChecks ?? false,
+        allowFixture: allowFixture ?? false,
+      });
+      const identity = await writeReport(output, report, "release_candidate_report.json");
+      const failed = report.checks.filter((c) => !c.ok);
+      return {
+        json: { ready: report.ready, report: identity, checks: report.checks, blockers: report.blockers },
+        human: [
+          ...report.checks.map((c) => `${c.ok ? "OK  " : "FAIL"}  ${c.id}: ${c.detail}${c.issue_refs.length ? ` (${c.issue_refs.join(", ")})` : ""}`),
+          `${report.ready ? "READY" : "NOT READY"}  ${report.release.id} at ${report.release.tag}: ${plural(report.downloads.length, "file")} downloaded and hashed; report ${output}`,
+        ],
+        ...(report.ready
+          ? {}
+          : { failure: new BinderyError("REPORT_NOT_OK", `the release is not ready: ${plural(failed.length, "readiness row")} failed (${failed.map((c) => c.id).join(", ")}). The report is ${output}.`) }),
+      };
+    });
+  });
+  return release;
+}
