@@ -37,6 +37,8 @@ describe("documentation stays in step with the code", () => {
       "bindery hub plan",
       "bindery emulate",
       "bindery hub publish",
+      "bindery release candidate",
+      "bindery release replay",
     ]) {
       expect(doc).toContain(command);
     }

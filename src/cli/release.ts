@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { withExamples, withOutputOptions, withSettingsOptions } from "./common.js";
 import { plural } from "./format.js";
 import { runCommand, type OutputFlags } from "./output.js";
+import { registerReleaseReplay } from "./release-replay.js";
 
 interface CandidateFlags extends OutputFlags {
   config?: string;
@@ -62,5 +63,6 @@ export function registerRelease(program: Command): Command {
       };
     });
   });
+  registerReleaseReplay(release);
   return release;
 }

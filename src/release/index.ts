@@ -1,2 +1,5 @@
 export * from "./set.js";
 export * from "./verify.js";
+export * from "./candidate-schema.js";
+export * from "./candidate.js";
+export * from "./replay.js";
