@@ -39,6 +39,7 @@ describe("documentation stays in step with the code", () => {
       "bindery hub publish",
       "bindery release candidate",
       "bindery release replay",
+      "bindery release publication",
     ]) {
       expect(doc).toContain(command);
     }

@@ -64,5 +64,55 @@ export function registerRelease(program: Command): Command {
     });
   });
   registerReleaseReplay(release);
+
+  withExamples(
+    withOutputOptions(
+      release
+        .command("publication")
+        .description("bind the plan, publish report, candidate report and replay report by identity and check they agree file by file; exit 1 with every issue")
+        .requiredOption("--plan <file>", "hub_release_plan.json")
+        .requiredOption("--candidate <file>", "release_candidate_report.json")
+        .requiredOption("--publish-report <file>", "hub_publish_report.json")
+        .requiredOption("--replay-report <file>", "clean_machine_demo_report.json")
+        .requiredOption("--output <file>", "where to write publication_evidence_report.json")
+        .option("--config <file>", "bindery.yaml, for issue_refs (default: ./bindery.yaml when present)"),
+    ),
+    ["bindery release publication --plan hub_release_plan.json --candidate release_candidate_report.json --publish-report hub_publish_report.json --replay-report replay/clean_machine_demo_report.json --output publication_evidence_report.json"],
+  ).action(async (flags: PublicationFlags) => {
+    await runCommand("bindery release publication", flags, async () => {
+      const [{ releasePublication }, { loadConfig }, { writeReport }, { BinderyError }] = await Promise.all([
+        import("../release/publication.js"),
+        import("../config/config.js"),
+        import("../evidence/envelope.js"),
+        import("../evidence/errors.js"),
+      ]);
+      const loaded = await loadConfig(flags.config);
+      const report = await releasePublication({
+        plan: flags.plan,
+        candidate: flags.candidate,
+        publishReport: flags.publishReport,
+        replay: flags.replayReport,
+        issueRefs: loaded?.config.issue_refs ?? {},
+      });
+      const identity = await writeReport(flags.output, report, "publication_evidence_report.json");
+      return {
+        json: { ok: report.ok, report: identity, checks: report.checks, issues: report.issues },
+        human: [
+          ...report.checks.map((c) => `${c.ok ? "OK  " : "FAIL"}  ${c.id}: ${c.detail}${c.issue_refs.length ? ` (${c.issue_refs.join(", ")})` : ""}`),
+          `${report.ok ? "OK  " : "FAIL"}  publication of ${report.release.id} (${report.release.tag}): ${report.files.length} files bound; report ${flags.output}`,
+        ],
+        ...(report.ok ? {} : { failure: new BinderyError("REPORT_NOT_OK", `the reports do not agree: ${report.issues.map((i) => i.id).join(", ")}. The report is ${flags.output}.`) }),
+      };
+    });
+  });
   return release;
+}
+
+interface PublicationFlags extends OutputFlags {
+  plan: string;
+  candidate: string;
+  publishReport: string;
+  replayReport: string;
+  output: string;
+  config?: string;
 }

@@ -3,3 +3,4 @@ export * from "./verify.js";
 export * from "./candidate-schema.js";
 export * from "./candidate.js";
 export * from "./replay.js";
+export * from "./publication.js";
