@@ -26,6 +26,7 @@ import { cleanMachineDemoReport } from "./release/replay-schema.js";
 import { hubPublishReport, hubReleasePlan } from "./hub/schema.js";
 import { candidateReport } from "./release/candidate-schema.js";
 import { publicationReport } from "./release/publication.js";
+import { auditReport } from "./release/audit.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
@@ -63,6 +64,7 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "hub-publish-report.schema.json", title: "hub_publish_report.json (bindery hub publish)", schema: hubPublishReport.schema },
   { file: "release-candidate-report.schema.json", title: "release_candidate_report.json (bindery release candidate)", schema: candidateReport.schema },
   { file: "publication-evidence-report.schema.json", title: "publication_evidence_report.json (bindery release publication)", schema: publicationReport.schema },
+  { file: "release-audit-report.schema.json", title: "release_audit_report.json (bindery release audit --output)", schema: auditReport.schema },
   { file: "release-verify-report.schema.json", title: "release verification report (bindery verify --report)", schema: releaseVerifyReport.schema },
   { file: "clean-machine-demo-report.schema.json", title: "clean_machine_demo_report.json (bindery release replay)", schema: cleanMachineDemoReport.schema },
 ];

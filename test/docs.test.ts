@@ -40,6 +40,7 @@ describe("documentation stays in step with the code", () => {
       "bindery release candidate",
       "bindery release replay",
       "bindery release publication",
+      "bindery release audit",
     ]) {
       expect(doc).toContain(command);
     }

@@ -75,7 +75,9 @@ export function registerRelease(program: Command): Command {
         .requiredOption("--publish-report <file>", "hub_publish_report.json")
         .requiredOption("--replay-report <file>", "clean_machine_demo_report.json")
         .requiredOption("--output <file>", "where to write publication_evidence_report.json")
-        .option("--config <file>", "bindery.yaml, for issue_refs (default: ./bindery.yaml when present)"),
+        .option("--config <file>", "bindery.yaml, for issue_refs (default: ./bindery.yaml when present)")
+        .option("--assets <file>", "also write publication_evidence_assets.json: the evidence files to publish, with their identities and asset names")
+        .option("--upload", "publish the evidence files to the evidence release (github.evidence_tag) and check them back by digest; needs GITHUB_TOKEN"),
     ),
     ["bindery release publication --plan hub_release_plan.json --candidate release_candidate_report.json --publish-report hub_publish_report.json --replay-report replay/clean_machine_demo_report.json --output publication_evidence_report.json"],
   ).action(async (flags: PublicationFlags) => {
@@ -95,20 +97,86 @@ export function registerRelease(program: Command): Command {
         issueRefs: loaded?.config.issue_refs ?? {},
       });
       const identity = await writeReport(flags.output, report, "publication_evidence_report.json");
+      const evidence: string[] = [];
+      let uploaded: { published: boolean; url: string | null; errors: string[] } | undefined;
+      if (flags.assets || flags.upload) {
+        const [{ evidenceAssets, uploadEvidence }, { readReport }, { hubReleasePlan }, { writeFileAtomic }, { prettyJson }] = await Promise.all([
+          import("../release/evidence.js"),
+          import("../evidence/envelope.js"),
+          import("../hub/schema.js"),
+          import("../evidence/atomic.js"),
+          import("../evidence/canonical-json.js"),
+        ]);
+        const assets = await evidenceAssets({ plan: flags.plan, publishReport: flags.publishReport, candidate: flags.candidate, replay: flags.replayReport, publication: flags.output });
+        if (flags.assets) {
+          await writeFileAtomic(flags.assets, prettyJson({ evidence_release: report.evidence_release, assets: assets.map((a) => ({ name: a.name, sha256: a.identity.sha256, size: a.identity.size })) }));
+          evidence.push(`wrote ${flags.assets}: ${assets.length} evidence files for ${report.evidence_release.assets_url}`);
+        }
+        if (flags.upload) {
+          if (!report.ok) throw new BinderyError("REPORT_NOT_OK", `the reports do not agree (${report.issues.map((i) => i.id).join(", ")}), so no evidence was uploaded. The report is ${flags.output}.`);
+          const token = process.env.GITHUB_TOKEN;
+          if (!token) throw new BinderyError("CREDENTIALS_MISSING", "GITHUB_TOKEN is not set; --upload needs it (credentials come only from the environment).", { exitCode: 3 });
+          const plan = (await readReport(hubReleasePlan, flags.plan, flags.plan)).value;
+          const outcome = await uploadEvidence({ plan, publication: report, assets, token });
+          uploaded = { published: outcome.published, url: outcome.url, errors: [...outcome.errors, ...outcome.files.filter((f) => f.outcome === "failed").map((f) => f.error ?? "failed")] };
+          evidence.push(outcome.published ? `uploaded the evidence to release ${report.evidence_release.tag}: ${outcome.url}` : `the evidence upload did not complete: ${uploaded.errors.join(" ")}`);
+          if (!outcome.published) throw new BinderyError("PUBLISH_FAILED", `the evidence upload to ${report.evidence_release.tag} did not complete: ${uploaded.errors[0] ?? "see the errors"}. Re-run to resume.`);
+        }
+      }
       return {
-        json: { ok: report.ok, report: identity, checks: report.checks, issues: report.issues },
+        json: { ok: report.ok, report: identity, checks: report.checks, issues: report.issues, ...(uploaded ? { upload: uploaded } : {}) },
         human: [
           ...report.checks.map((c) => `${c.ok ? "OK  " : "FAIL"}  ${c.id}: ${c.detail}${c.issue_refs.length ? ` (${c.issue_refs.join(", ")})` : ""}`),
           `${report.ok ? "OK  " : "FAIL"}  publication of ${report.release.id} (${report.release.tag}): ${report.files.length} files bound; report ${flags.output}`,
+          ...evidence,
         ],
         ...(report.ok ? {} : { failure: new BinderyError("REPORT_NOT_OK", `the reports do not agree: ${report.issues.map((i) => i.id).join(", ")}. The report is ${flags.output}.`) }),
+      };
+    });
+  });
+  withExamples(
+    withOutputOptions(
+      release
+        .command("audit")
+        .description("the auditor's check, from the publication report alone: fetch the evidence it binds, check the binding chain, re-check the public file sets and every file's bytes anonymously")
+        .requiredOption("--publication <url|file>", "publication_evidence_report.json: its URL in the evidence release, or a file")
+        .option("--output <file>", "also write the audit as a report (release_audit_report.json)"),
+    ),
+    ["bindery release audit --publication https://github.com/OWNER/REPO/releases/download/v0.1.0-evidence/publication_evidence_report.json"],
+  ).action(async (flags: AuditFlags) => {
+    await runCommand("bindery release audit", flags, async () => {
+      const [{ auditPublication }, { writeReport }, { verificationError }, { storedFinding }] = await Promise.all([
+        import("../release/audit.js"),
+        import("../evidence/envelope.js"),
+        import("../evidence/rules/engine.js"),
+        import("../release/replay.js"),
+      ]);
+      const { findingLine } = await import("./output.js");
+      const report = await auditPublication({ publication: flags.publication });
+      const findings = report.findings.map(storedFinding);
+      if (flags.output) await writeReport(flags.output, report, "release_audit_report.json");
+      return {
+        json: { ok: report.ok, checks: report.checks, findings: report.findings },
+        human: [
+          ...report.checks.map((c) => `${c.ok ? "OK  " : "FAIL"}  ${c.id}: ${c.detail}`),
+          ...findings.map((f) => `  ${findingLine(f)}`),
+          report.ok ? "OK  the publication holds: evidence, binding chain, public file sets and bytes" : `FAIL  ${report.findings.length} problems`,
+        ],
+        ...(report.ok ? {} : { failure: verificationError("the audit", { ok: false, findings }) }),
       };
     });
   });
   return release;
 }
 
+interface AuditFlags extends OutputFlags {
+  publication: string;
+  output?: string;
+}
+
 interface PublicationFlags extends OutputFlags {
+  assets?: string;
+  upload?: boolean;
   plan: string;
   candidate: string;
   publishReport: string;

@@ -99,7 +99,7 @@ export async function releaseCandidate(options: CandidateOptions): Promise<Candi
   if (options.skipPublicChecks) {
     row("public-checks", false, "public checks were skipped (--skip-public-checks --allow-fixture): this candidate is not ready.");
   } else {
-    await publicChecks(plan, s, taggedCommits, row, { links, hub, github, downloads });
+    await publicChecks(plan, s.paperUrl, taggedCommits, row, { links, hub, github, downloads });
   }
 
   const checks: CheckRow[] = rows.map((r) => ({ ...r, issue_refs: s.issueRefs[r.id] ?? [] }));
@@ -127,9 +127,9 @@ export async function releaseCandidate(options: CandidateOptions): Promise<Candi
 }
 
 /** Links, file sets at the tag, and every planned file downloaded and hashed, without credentials. */
-async function publicChecks(
+export async function publicChecks(
   plan: HubReleasePlan,
-  s: ReleaseSettings,
+  configuredPaperUrl: string | undefined,
   taggedCommits: Map<string, string | null>,
   row: (id: string, ok: boolean, detail: string) => void,
   out: Pick<CandidateReport, "links" | "hub" | "github" | "downloads">,
@@ -203,8 +203,8 @@ async function publicChecks(
 
   // The paper: the configured URL, or else the published draft itself.
   const paperEntry = plan.entries.find((e) => e.source.root === "paper" && e.source.path === "paper.md");
-  const paperUrl = s.paperUrl ?? paperEntry?.url;
-  if (paperUrl) await link("link:paper", paperUrl, s.paperUrl ? "the paper URL" : "the published paper draft");
+  const paperUrl = configuredPaperUrl ?? paperEntry?.url;
+  if (paperUrl) await link("link:paper", paperUrl, configuredPaperUrl ? "the paper URL" : "the published paper draft");
   else row("link:paper", false, "no paper URL: name paper_url in bindery.yaml, or publish the paper draft.");
 }
 

@@ -6,17 +6,25 @@
  * disagreement is an issue, with its tracker references from bindery.yaml.
  */
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
 import { z } from "zod";
 import { prettyJson } from "../evidence/canonical-json.js";
 import { buildReport, checkRowSchema, decide, defineReport, readReport, type CheckRow } from "../evidence/envelope.js";
 import { inputError } from "../evidence/errors.js";
-import { identityOfBytes, identitySchema, rootedIdentitySchema, type Identity } from "../evidence/identity.js";
-import { hubPublishReport, hubReleasePlan } from "../hub/schema.js";
+import { identityOfBytes, identitySchema, rootedIdentitySchema } from "../evidence/identity.js";
+import { hubPublishReport, hubReleasePlan, type HubReleasePlan } from "../hub/schema.js";
 import { candidateReport } from "./candidate-schema.js";
 import { cleanMachineDemoReport } from "./replay-schema.js";
 
 export const PUBLICATION_FILE = "publication_evidence_report.json";
+
+/** The evidence files' canonical names: how the publication report names them, and their asset names. */
+export const EVIDENCE_NAMES = {
+  plan: "hub_release_plan.json",
+  publish: "hub_publish_report.json",
+  candidate: "release_candidate_report.json",
+  replay: "clean_machine_demo_report.json",
+  publication: PUBLICATION_FILE,
+} as const;
 
 export const publicationReport = defineReport({
   name: PUBLICATION_FILE,
@@ -30,6 +38,9 @@ export const publicationReport = defineReport({
     blockers: z.array(z.string()),
     issues: z.array(z.object({ id: z.string(), detail: z.string(), issue_refs: z.array(z.string()) })).describe("Every disagreement, with its tracker references"),
     release: z.object({ id: z.string(), version: z.string(), tag: z.string(), evidence_tag: z.string() }),
+    evidence_release: z
+      .object({ repo: z.string(), tag: z.string(), assets_url: z.string().describe("Where the evidence assets download from: ASSETS_URL/NAME") })
+      .describe("The separate GitHub release the evidence is published to (--upload), where an auditor fetches it"),
     plan: identitySchema,
     publish_report: identitySchema,
     candidate: identitySchema,
@@ -70,11 +81,11 @@ export async function releasePublication(options: PublicationOptions): Promise<P
   const publish = await readReport(hubPublishReport, options.publishReport, options.publishReport);
   const candidate = await readReport(candidateReport, options.candidate, options.candidate);
   const replay = await readReport(cleanMachineDemoReport, options.replay, options.replay);
-  const id = (file: string, bytes: Buffer): Identity => identityOfBytes(basename(file), bytes);
-  const planId = id(options.plan, plan.bytes);
-  const publishId = id(options.publishReport, publish.bytes);
-  const candidateId = id(options.candidate, candidate.bytes);
-  const replayId = id(options.replay, await bytesOf(options.replay));
+  // Named by their canonical names, which are also their asset names in the evidence release.
+  const planId = identityOfBytes(EVIDENCE_NAMES.plan, plan.bytes);
+  const publishId = identityOfBytes(EVIDENCE_NAMES.publish, publish.bytes);
+  const candidateId = identityOfBytes(EVIDENCE_NAMES.candidate, candidate.bytes);
+  const replayId = identityOfBytes(EVIDENCE_NAMES.replay, await bytesOf(options.replay));
 
   const rows: CheckRow[] = [];
   const row = (rowId: string, ok: boolean, detail: string) => rows.push({ id: rowId, ok, detail, issue_refs: options.issueRefs?.[rowId] ?? [] });
@@ -124,6 +135,7 @@ export async function releasePublication(options: PublicationOptions): Promise<P
       ...decision,
       issues: rows.filter((r) => !r.ok).map((r) => ({ id: r.id, detail: r.detail, issue_refs: r.issue_refs })),
       release: { id: plan.value.release.id, version: plan.value.release.version, tag: plan.value.release.tag, evidence_tag: plan.value.release.evidence_tag },
+      evidence_release: evidenceRelease(plan.value),
       plan: planId,
       publish_report: publishId,
       candidate: candidateId,
@@ -132,4 +144,11 @@ export async function releasePublication(options: PublicationOptions): Promise<P
     },
     ...(options.env ? { env: options.env } : {}),
   });
+}
+
+/** The evidence release: the plan's GitHub repository, at the evidence tag. */
+export function evidenceRelease(plan: HubReleasePlan): PublicationReport["evidence_release"] {
+  const repo = plan.releases[0]?.repo ?? "";
+  const tag = plan.release.evidence_tag;
+  return { repo, tag, assets_url: `${plan.endpoints.github_web}/${repo}/releases/download/${encodeURIComponent(tag)}` };
 }

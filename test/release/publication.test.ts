@@ -55,7 +55,8 @@ describe("bindery release publication", () => {
     expect(report.checks.map((c: { id: string }) => c.id)).toEqual(["bind:plan", "bind:publish-report", "bind:replay", "publish", "candidate", "replay", "files"]);
     expect(report.files.length).toBeGreaterThan(80);
     expect(report.files.every((f: { agree: boolean }) => f.agree)).toBe(true);
-    expect(report.inputs.map((i: { path: string }) => i.path)).toEqual(["plan.json", "publish.json", "candidate.json", "clean_machine_demo_report.json"]);
+    expect(report.inputs.map((i: { path: string }) => i.path)).toEqual(["hub_release_plan.json", "hub_publish_report.json", "release_candidate_report.json", "clean_machine_demo_report.json"]);
+    expect(report.evidence_release).toEqual({ repo: "example/sensors", tag: "v0.1.0-evidence", assets_url: `${emulators!.env.GITHUB_SERVER_URL}/example/sensors/releases/download/v0.1.0-evidence` });
     expect(JSON.stringify(report)).not.toContain(proven!);
   });
 
