@@ -7,9 +7,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
 import { afterAll, describe, expect, it } from "vitest";
-import { assertNoCanary, bindery, CANARIES } from "../support/cli.js";
+import { bindery, CANARIES } from "../support/cli.js";
 import { identityOfBytes, prettyJson, startEmulators, type Emulators } from "../support/lib.js";
-import { releaseProject } from "../support/release.js";
+import { proveRelease, releaseProject } from "../support/release.js";
 import { tempDir } from "../support/tmp.js";
 
 let emulators: Emulators | undefined;
@@ -22,19 +22,8 @@ async function evidenced() {
   await emulators?.close();
   emulators = await startEmulators();
   const project = releaseProject();
-  const env = { ...emulators.env, BINDERY_RETRY_BASE_MS: "5" };
+  await proveRelease(project, emulators.env, { publication: true });
   const anonymous = { ...emulators.env, HF_TOKEN: undefined, GITHUB_TOKEN: undefined };
-  for (const [args, e] of [
-    [["hub", "plan", "--output", "plan.json"], env],
-    [["hub", "publish", "--plan", "plan.json", "--output", "publish.json"], env],
-    [["release", "candidate", "--plan", "plan.json", "--publish-report", "publish.json", "--output", "candidate.json"], anonymous],
-    [["release", "replay", "--candidate", "candidate.json", "--output-dir", "replay"], anonymous],
-    [["release", "publication", "--plan", "plan.json", "--candidate", "candidate.json", "--publish-report", "publish.json", "--replay-report", "replay/clean_machine_demo_report.json", "--output", "publication.json", "--assets", "assets.json", "--upload"], env],
-  ] as const) {
-    const result = await bindery(args, { cwd: project, env: e });
-    expect(result.code, `${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
-    assertNoCanary(args.slice(0, 2).join(" "), result.stdout + result.stderr);
-  }
   const publication = JSON.parse(readFileSync(join(project, "publication.json"), "utf8"));
   const url = `${publication.evidence_release.assets_url}/publication_evidence_report.json`;
   const audit = (source = url) => bindery(["release", "audit", "--publication", source, "--json"], { cwd: project, env: anonymous });

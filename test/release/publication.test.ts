@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bindery } from "../support/cli.js";
 import { startEmulators, type Emulators } from "../support/lib.js";
-import { releaseProject } from "../support/release.js";
+import { proveRelease, releaseProject } from "../support/release.js";
 import { suiteTempDir, tempDir } from "../support/tmp.js";
 
 let emulators: Emulators | undefined;
@@ -21,17 +21,7 @@ async function provenProject(): Promise<string> {
   if (proven) return proven;
   emulators = await startEmulators();
   const project = releaseProject();
-  const env = { ...emulators.env, BINDERY_RETRY_BASE_MS: "5" };
-  const anonymous = { ...emulators.env, HF_TOKEN: undefined, GITHUB_TOKEN: undefined };
-  for (const [args, e] of [
-    [["hub", "plan", "--output", "plan.json"], env],
-    [["hub", "publish", "--plan", "plan.json", "--output", "publish.json"], env],
-    [["release", "candidate", "--plan", "plan.json", "--publish-report", "publish.json", "--output", "candidate.json"], anonymous],
-    [["release", "replay", "--candidate", "candidate.json", "--output-dir", "replay"], anonymous],
-  ] as const) {
-    const result = await bindery(args, { cwd: project, env: e });
-    expect(result.code, `${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
-  }
+  await proveRelease(project, emulators.env);
   proven = join(suiteTempDir(), "proven");
   cpSync(project, proven, { recursive: true });
   return proven;

@@ -115,3 +115,28 @@ export async function reseal(project: string, options: { demo?: boolean; paper?:
   }
   await writeChecksums({ dir: paper, concurrency: 1 });
 }
+
+/**
+ * Carries `project` through the release chain on loopback emulators, by the real CLI: plan,
+ * publish, candidate and replay (anonymous), and with `publication`, the publication report
+ * with its evidence uploaded to the evidence release. Every step must exit 0.
+ */
+export async function proveRelease(project: string, env: Record<string, string>, options: { publication?: boolean } = {}): Promise<void> {
+  const { assertNoCanary, bindery } = await import("./cli.js");
+  const publishing = { ...env, BINDERY_RETRY_BASE_MS: "5" };
+  const anonymous = { ...env, HF_TOKEN: undefined, GITHUB_TOKEN: undefined };
+  const steps: [string[], NodeJS.ProcessEnv][] = [
+    [["hub", "plan", "--output", "plan.json"], publishing],
+    [["hub", "publish", "--plan", "plan.json", "--output", "publish.json"], publishing],
+    [["release", "candidate", "--plan", "plan.json", "--publish-report", "publish.json", "--output", "candidate.json"], anonymous],
+    [["release", "replay", "--candidate", "candidate.json", "--output-dir", "replay"], anonymous],
+  ];
+  if (options.publication) {
+    steps.push([["release", "publication", "--plan", "plan.json", "--candidate", "candidate.json", "--publish-report", "publish.json", "--replay-report", "replay/clean_machine_demo_report.json", "--output", "publication.json", "--assets", "assets.json", "--upload"], publishing]);
+  }
+  for (const [args, stepEnv] of steps) {
+    const result = await bindery(args, { cwd: project, env: stepEnv });
+    expect(result.code, `${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
+    assertNoCanary(args.slice(0, 2).join(" "), result.stdout + result.stderr);
+  }
+}
