@@ -15,6 +15,7 @@ import { registerHash } from "./hash.js";
 import { registerHub } from "./hub.js";
 import { registerEmulate } from "./emulate.js";
 import { registerRelease } from "./release.js";
+import { registerRehearse } from "./rehearse.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerHub(program);
   registerEmulate(program);
   registerRelease(program);
+  registerRehearse(program);
   return program;
 }
 

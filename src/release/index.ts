@@ -4,3 +4,4 @@ export * from "./candidate-schema.js";
 export * from "./candidate.js";
 export * from "./replay.js";
 export * from "./publication.js";
+export * from "./rehearse.js";
