@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ALL = ["startup", "hash", "dataset", "model", "release", "publish"];
+const ALL = ["startup", "hash", "dataset", "model", "release", "publish", "rehearse"];
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 for (const name of names.length ? names : ALL) {
   if (!ALL.includes(name)) {

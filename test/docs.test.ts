@@ -41,6 +41,7 @@ describe("documentation stays in step with the code", () => {
       "bindery release replay",
       "bindery release publication",
       "bindery release audit",
+      "bindery rehearse",
     ]) {
       expect(doc).toContain(command);
     }
