@@ -36,3 +36,4 @@ export * from "./release/index.js";
 export * from "./config/settings.js";
 export * from "./hub/index.js";
 export * from "./emulators/index.js";
+export * from "./versioning/index.js";

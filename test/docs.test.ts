@@ -42,6 +42,8 @@ describe("documentation stays in step with the code", () => {
       "bindery release publication",
       "bindery release audit",
       "bindery rehearse",
+      "bindery version parse",
+      "bindery version compare",
     ]) {
       expect(doc).toContain(command);
     }

@@ -16,6 +16,7 @@ import { registerHub } from "./hub.js";
 import { registerEmulate } from "./emulate.js";
 import { registerRelease } from "./release.js";
 import { registerRehearse } from "./rehearse.js";
+import { registerVersion } from "./version.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerEmulate(program);
   registerRelease(program);
   registerRehearse(program);
+  registerVersion(program);
   return program;
 }
 

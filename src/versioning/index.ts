@@ -1,0 +1,2 @@
+export * from "./pins.js";
+export * from "./compare.js";
