@@ -44,6 +44,7 @@ describe("documentation stays in step with the code", () => {
       "bindery rehearse",
       "bindery version parse",
       "bindery version compare",
+      "bindery changelog check",
     ]) {
       expect(doc).toContain(command);
     }

@@ -17,6 +17,7 @@ import { registerEmulate } from "./emulate.js";
 import { registerRelease } from "./release.js";
 import { registerRehearse } from "./rehearse.js";
 import { registerVersion } from "./version.js";
+import { registerChangelog } from "./changelog.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   registerRelease(program);
   registerRehearse(program);
   registerVersion(program);
+  registerChangelog(program);
   return program;
 }
 

@@ -64,6 +64,7 @@ export const errorCodes = {
   REMOTE_UNAVAILABLE: [ExitCode.remote, "a platform (the Hub, GitHub) could not be reached, or answered with an error bindery cannot act on"],
   CREDENTIALS_MISSING: [ExitCode.badInput, "a command that writes to a platform has no credential in the environment (HF_TOKEN, GITHUB_TOKEN)"],
   PUBLISH_FAILED: [ExitCode.remote, "publishing did not complete: a file, commit, tag or release failed; the report lists every error"],
+  CHANGELOG_INVALID: [ExitCode.verificationFailed, "CHANGELOG.md breaks Keep a Changelog: section order, headings, kinds of change, dates, empty or repeated sections, or a missing release"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
 } as const satisfies Record<string, readonly [ExitCode, string]>;

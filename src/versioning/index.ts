@@ -1,2 +1,3 @@
 export * from "./pins.js";
 export * from "./compare.js";
+export * from "./changelog.js";
