@@ -45,6 +45,7 @@ describe("documentation stays in step with the code", () => {
       "bindery version parse",
       "bindery version compare",
       "bindery changelog check",
+      "bindery pack check",
     ]) {
       expect(doc).toContain(command);
     }

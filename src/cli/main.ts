@@ -18,6 +18,7 @@ import { registerRelease } from "./release.js";
 import { registerRehearse } from "./rehearse.js";
 import { registerVersion } from "./version.js";
 import { registerChangelog } from "./changelog.js";
+import { registerPack } from "./pack.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerRehearse(program);
   registerVersion(program);
   registerChangelog(program);
+  registerPack(program);
   return program;
 }
 

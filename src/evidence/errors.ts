@@ -65,6 +65,7 @@ export const errorCodes = {
   CREDENTIALS_MISSING: [ExitCode.badInput, "a command that writes to a platform has no credential in the environment (HF_TOKEN, GITHUB_TOKEN)"],
   PUBLISH_FAILED: [ExitCode.remote, "publishing did not complete: a file, commit, tag or release failed; the report lists every error"],
   CHANGELOG_INVALID: [ExitCode.verificationFailed, "CHANGELOG.md breaks Keep a Changelog: section order, headings, kinds of change, dates, empty or repeated sections, or a missing release"],
+  PACK_INCOMPLETE: [ExitCode.verificationFailed, "the npm package lacks a release-critical path (bin/, dist/, docs/, rfcs/, configs/, README, CHANGELOG, or one named with --require)"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
 } as const satisfies Record<string, readonly [ExitCode, string]>;

@@ -1,3 +1,4 @@
 export * from "./pins.js";
 export * from "./compare.js";
 export * from "./changelog.js";
+export * from "./pack.js";
