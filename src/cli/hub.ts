@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { withExamples, withOutputOptions, withSettingsOptions } from "./common.js";
 import { formatBytes, plural } from "./format.js";
+import type { SettingOverrides } from "../config/settings.js";
 import { findingLine, runCommand, type OutputFlags } from "./output.js";
 
 interface PublishFlags extends OutputFlags {
@@ -10,24 +11,11 @@ interface PublishFlags extends OutputFlags {
   config?: string;
 }
 
-interface PlanFlags extends OutputFlags {
+/** The plan's own flags, and every release setting (withSettingsOptions). */
+interface PlanFlags extends OutputFlags, SettingOverrides {
   config?: string;
   output: string;
   offline?: boolean;
-  releaseId?: string;
-  releaseVersion?: string;
-  datasetDir?: string;
-  runDir?: string;
-  modelDir?: string;
-  demoDir?: string;
-  paperDir?: string;
-  modelRepo?: string;
-  datasetRepo?: string;
-  githubRepo?: string;
-  tag?: string;
-  evidenceTag?: string;
-  paperUrl?: string;
-  issueRef?: string[];
 }
 
 export function registerHub(program: Command): void {

@@ -2,17 +2,17 @@
 import type { Command } from "commander";
 import { withExamples, withOutputOptions, withSettingsOptions } from "./common.js";
 import { plural } from "./format.js";
+import type { SettingOverrides } from "../config/settings.js";
 import { runCommand, type OutputFlags } from "./output.js";
 import { registerReleaseReplay } from "./release-replay.js";
 
-interface CandidateFlags extends OutputFlags {
+interface CandidateFlags extends OutputFlags, SettingOverrides {
   config?: string;
   plan: string;
   publishReport?: string;
   output: string;
   skipPublicChecks?: boolean;
   allowFixture?: boolean;
-  [key: string]: unknown;
 }
 
 export function registerRelease(program: Command): Command {
