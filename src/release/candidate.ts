@@ -16,7 +16,7 @@ import { downloadAndHash } from "../hub/download.js";
 import { hubPublishReport, hubReleasePlan, type HubReleasePlan, type PlanEntry } from "../hub/schema.js";
 import { verifyRelease } from "./verify.js";
 import { candidateReport, type CandidateReport } from "./candidate-schema.js";
-import { CITED_FILES } from "./set.js";
+import { PAPER_FILES } from "../paper/schema.js";
 import { RUN_FILES } from "../training/schema.js";
 import { identitiesOf } from "../evidence/identity.js";
 
@@ -87,7 +87,7 @@ export async function releaseCandidate(options: CandidateOptions): Promise<Candi
     for (const name of [RUN_FILES.preflight, RUN_FILES.sums]) evidence.push(...(await identitiesOf(s.dirs.training, [name])).map((i) => ({ ...i, root: "run" as const })));
   }
   if (s.dirs.paper) {
-    const present = (CITED_FILES as Record<string, readonly string[]>).paper ?? ["paper_package.json", "paper.md", "CITATION.cff", "SHA256SUMS"];
+    const present = Object.values(PAPER_FILES);
     evidence.push(...(await identitiesOf(s.dirs.paper, present.filter((n) => existsSync(join(s.dirs.paper!, n))))).map((i) => ({ ...i, root: "paper" as const })));
   }
 
