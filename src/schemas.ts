@@ -27,6 +27,7 @@ import { hubPublishReport, hubReleasePlan } from "./hub/schema.js";
 import { candidateReport } from "./release/candidate-schema.js";
 import { publicationReport } from "./release/publication.js";
 import { auditReport } from "./release/audit.js";
+import { releaseIndexSchema, revocationsSchema } from "./versioning/release-index.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
@@ -67,6 +68,8 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "release-audit-report.schema.json", title: "release_audit_report.json (bindery release audit --output)", schema: auditReport.schema },
   { file: "release-verify-report.schema.json", title: "release verification report (bindery verify --report)", schema: releaseVerifyReport.schema },
   { file: "clean-machine-demo-report.schema.json", title: "clean_machine_demo_report.json (bindery release replay)", schema: cleanMachineDemoReport.schema },
+  { file: "release-index.schema.json", title: "release_index.json (bindery index add, index publish, yank)", schema: releaseIndexSchema },
+  { file: "revocations.schema.json", title: "revocations.json (bindery yank): yanked model ids", schema: revocationsSchema },
 ];
 
 /** The JSON Schema documents, by file name. */

@@ -45,7 +45,16 @@ describe("documentation stays in step with the code", () => {
       "bindery version parse",
       "bindery version compare",
       "bindery changelog check",
+      "bindery changelog draft",
+      "bindery release bump",
       "bindery pack check",
+      "bindery index add",
+      "bindery index publish",
+      "bindery resolve",
+      "bindery update",
+      "bindery yank",
+      "bindery contract snapshot",
+      "bindery contract check",
     ]) {
       expect(doc).toContain(command);
     }

@@ -1,7 +1,16 @@
-/** `bindery changelog check`: CHANGELOG.md as Keep a Changelog, every problem with its line. */
+/**
+ * `bindery changelog check | draft`: CHANGELOG.md as Keep a Changelog, every problem with its line;
+ * a first draft of [Unreleased] from the git history since a tag.
+ */
 import type { Command } from "commander";
 import { withExamples, withOutputOptions } from "./common.js";
 import { runCommand, verdictOutcome, type OutputFlags } from "./output.js";
+
+interface DraftFlags extends OutputFlags {
+  since: string;
+  to: string;
+  cwd?: string;
+}
 
 interface CheckFlags extends OutputFlags {
   file: string;
@@ -27,6 +36,28 @@ export function registerChangelog(program: Command): void {
       });
       const result = checkChangelog(text, { file: flags.file, ...(flags.release ? { release: flags.release } : {}) });
       return verdictOutcome(flags.file, result, `${flags.file}: ${result.releases.length} release${result.releases.length === 1 ? "" : "s"} and [Unreleased], as Keep a Changelog wants`, { releases: result.releases });
+    });
+  });
+
+  withExamples(
+    withOutputOptions(
+      changelog
+        .command("draft")
+        .description("draft [Unreleased] from the commits since a tag, merges left out, oldest first: sorted into Added, Fixed, ... by conventional-commit type (feat:, fix:, ...) or the subject's first word (Add, Fix, Remove, ...), the rest Changed; a starting point to edit")
+        .requiredOption("--since <tag>", "the tag (or commit) of the last release; its commits are not listed")
+        .option("--to <ref>", "the commit the draft ends at", "HEAD")
+        .option("--cwd <dir>", "the git repository (default: the working directory)"),
+    ),
+    ["bindery changelog draft --since v0.1.0", "bindery changelog draft --since v0.1.0 --to release/0.2 --json"],
+  ).action(async (flags: DraftFlags) => {
+    await runCommand("bindery changelog draft", flags, async () => {
+      const { draftChangelog } = await import("../versioning/draft.js");
+      const draft = await draftChangelog({ since: flags.since, to: flags.to, ...(flags.cwd ? { cwd: flags.cwd } : {}) });
+      const note = draft.commits.length === 0 ? `no commits in ${draft.since}..${draft.to} (merges left out): nothing to draft` : undefined;
+      return {
+        json: { ok: true, since: draft.since, to: draft.to, commits: draft.commits.length, sections: draft.sections, markdown: draft.markdown, ...(note ? { note } : {}) },
+        human: [...draft.markdown.trimEnd().split("\n"), ...(note ? ["", `<!-- ${note} -->`] : [])],
+      };
     });
   });
 }

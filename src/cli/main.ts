@@ -19,6 +19,9 @@ import { registerRehearse } from "./rehearse.js";
 import { registerVersion } from "./version.js";
 import { registerChangelog } from "./changelog.js";
 import { registerPack } from "./pack.js";
+import { registerContract } from "./contract.js";
+import { registerIndex, registerYank } from "./release-index.js";
+import { registerResolve } from "./resolve.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -63,6 +66,10 @@ export function buildProgram(): Command {
   registerVersion(program);
   registerChangelog(program);
   registerPack(program);
+  registerContract(program);
+  registerIndex(program);
+  registerResolve(program);
+  registerYank(program);
   return program;
 }
 

@@ -1,10 +1,11 @@
 /** `bindery release candidate | replay`: proving a published release from its public bytes. */
-import type { Command } from "commander";
+import { Argument, type Command } from "commander";
 import { withExamples, withOutputOptions, withSettingsOptions } from "./common.js";
 import { plural } from "./format.js";
 import type { SettingOverrides } from "../config/settings.js";
 import { runCommand, type OutputFlags } from "./output.js";
 import { registerReleaseReplay } from "./release-replay.js";
+import type { BumpKind } from "../versioning/bump.js";
 
 interface CandidateFlags extends OutputFlags, SettingOverrides {
   config?: string;
@@ -64,6 +65,47 @@ export function registerRelease(program: Command): Command {
     });
   });
   registerReleaseReplay(release);
+
+  withExamples(
+    withOutputOptions(
+      release
+        .command("bump")
+        .description("cut a version: the next version by npm's rules into package.json (and package-lock.json beside it), and [Unreleased] rolled into ## [NEW] - DATE; a GA release folds in its pre-releases' sections; every file checked before any is written")
+        .addArgument(new Argument("<kind>", "which number to bump").choices(["major", "minor", "patch", "prerelease"] satisfies BumpKind[]))
+        .option("--preid <id>", "with prerelease: the pre-release identifier (1.2.3 becomes 1.2.4-rc.0 with rc, 1.2.4-0 without)")
+        .option("--package <file>", "package.json; package-lock.json beside it is updated too", "package.json")
+        .option("--changelog <file>", "the changelog (Keep a Changelog; it must pass `bindery changelog check`)", "CHANGELOG.md")
+        .option("--date <YYYY-MM-DD>", "the release date (default: today, UTC)")
+        .option("--allow-empty", "release even when [Unreleased] lists no change")
+        .option("--dry-run", "compute and check everything, print the new section, write nothing"),
+    ),
+    ["bindery release bump minor --dry-run", "bindery release bump prerelease --preid rc", "bindery release bump patch --date 2026-03-01 --json"],
+  ).action(async (kind: BumpKind, flags: BumpFlags) => {
+    await runCommand("bindery release bump", flags, async () => {
+      const { bumpRelease } = await import("../versioning/bump.js");
+      const result = await bumpRelease({
+        kind,
+        packageFile: flags.package,
+        changelogFile: flags.changelog,
+        ...(flags.preid !== undefined ? { preid: flags.preid } : {}),
+        ...(flags.date !== undefined ? { date: flags.date } : {}),
+        allowEmpty: flags.allowEmpty ?? false,
+        dryRun: flags.dryRun ?? false,
+      });
+      const changed = (file: string) => `${file}: version ${result.from} -> ${result.to}`;
+      const summary = [
+        changed(result.packageFile),
+        ...(result.lockFile ? [changed(result.lockFile)] : []),
+        `${result.changelogFile}: [Unreleased] -> [${result.to}] - ${result.date}${result.folded.length ? `, folding in ${result.folded.join(", ")}` : ""}${result.links ? "; compare links moved on" : ""}`,
+      ];
+      return {
+        json: { ok: true, from: result.from, to: result.to, date: result.date, package: result.packageFile, lock: result.lockFile, changelog: result.changelogFile, folded: result.folded, section: result.section, dry_run: result.dryRun },
+        human: result.dryRun
+          ? [...summary, "", ...result.section.trimEnd().split("\n"), "", `dry run: ${result.from} -> ${result.to} (${kind}); nothing was written`]
+          : [...summary.map((line) => `wrote ${line}`), `OK  ${result.from} -> ${result.to} (${kind})`],
+      };
+    });
+  });
 
   withExamples(
     withOutputOptions(
@@ -167,6 +209,15 @@ export function registerRelease(program: Command): Command {
     });
   });
   return release;
+}
+
+interface BumpFlags extends OutputFlags {
+  preid?: string;
+  package: string;
+  changelog: string;
+  date?: string;
+  allowEmpty?: boolean;
+  dryRun?: boolean;
 }
 
 interface AuditFlags extends OutputFlags {

@@ -14,6 +14,7 @@ interface VerifyFlags extends OutputFlags {
   release?: boolean;
   allowPlaceholders?: boolean;
   report?: string;
+  revocations?: string;
 }
 
 export function registerVerify(program: Command): void {
@@ -30,7 +31,8 @@ export function registerVerify(program: Command): void {
         .option("--run-dir <dir>", "the packaged training run directory (default: from the config's packages.training)")
         .option("--release", "verify as a release: also refuse fixture evidence and require the dataset's provenance reports (placeholder text is refused with or without it)")
         .option("--allow-placeholders", "report placeholder wording (TODO, TBD, ...) as warnings, for a draft release")
-        .option("--report <file>", "also write the verdict as a report (generated_by: bindery verify)"),
+        .option("--report <file>", "also write the verdict as a report (generated_by: bindery verify)")
+        .option("--revocations <file>", "a revocation list (revocations.json, from bindery yank): a yanked model still verifies, with a MODEL_YANKED warning"),
     ),
     ["bindery verify --release", "bindery verify --model-dir release/model --dataset-dir release/dataset --demo-dir release/demo --paper-dir release/paper --json"],
   ).action(async (flags: VerifyFlags) => {
@@ -42,6 +44,7 @@ export function registerVerify(program: Command): void {
         import("../evidence/rules/engine.js"),
         import("../evidence/envelope.js"),
       ]);
+      const { loadRevoked } = await import("../versioning/index-source.js");
       const loaded = await loadConfig(flags.config);
       const pick = (flag: string | undefined, fromConfig: string | undefined, name: string) => {
         const dir = flag ?? fromConfig;
@@ -57,6 +60,7 @@ export function registerVerify(program: Command): void {
         ...(loaded ? { releaseId: loaded.config.release.id, version: loaded.config.release.version } : {}),
         release: flags.release ?? false,
         allowPlaceholders: flags.allowPlaceholders ?? false,
+        revoked: await loadRevoked(flags.revocations),
       };
       const result = await verifyRelease(options);
       if (flags.report) await writeReport(flags.report, buildReleaseReport(result, { release: options.release }), "release_verify_report.json");

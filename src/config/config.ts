@@ -46,6 +46,7 @@ export const configSchema = z
       .strictObject({
         model_repo: repoIdSchema.describe("The Hub model repository, e.g. example/sensors-fault"),
         dataset_repo: repoIdSchema.describe("The Hub dataset repository"),
+        index_repo: repoIdSchema.optional().describe("The Hub model repository that holds the release index (bindery index publish); kept apart from the model repository, whose tags hold exactly a release's files"),
       })
       .optional(),
     github: z

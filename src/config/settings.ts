@@ -36,7 +36,7 @@ export interface ReleaseSettings {
   base: string;
   /** Package directories, relative to the working directory. */
   dirs: { dataset: string; training?: string; model: string; demo: string; paper?: string };
-  hub?: { modelRepo: string; datasetRepo: string };
+  hub?: { modelRepo: string; datasetRepo: string; indexRepo?: string };
   github?: { repo: string; tag: string; evidenceTag: string };
   paperUrl?: string;
   issueRefs: Record<string, string[]>;
@@ -90,7 +90,7 @@ export async function resolveSettings(configFile: string | undefined, overrides:
       paper: fromCwd(overrides.paperDir) ?? file.packages?.paper,
     },
     ...(overrides.modelRepo || overrides.datasetRepo || file.hub
-      ? { hub: { model_repo: overrides.modelRepo ?? file.hub?.model_repo, dataset_repo: overrides.datasetRepo ?? file.hub?.dataset_repo } }
+      ? { hub: { model_repo: overrides.modelRepo ?? file.hub?.model_repo, dataset_repo: overrides.datasetRepo ?? file.hub?.dataset_repo, index_repo: file.hub?.index_repo } }
       : {}),
     ...(overrides.githubRepo || overrides.tag || overrides.evidenceTag || file.github
       ? { github: { repo: overrides.githubRepo ?? file.github?.repo, tag: overrides.tag ?? file.github?.tag, evidence_tag: overrides.evidenceTag ?? file.github?.evidence_tag } }
@@ -127,7 +127,7 @@ export async function resolveSettings(configFile: string | undefined, overrides:
       ...(c.packages.training ? { training: at(c.packages.training)! } : {}),
       ...(c.packages.paper ? { paper: at(c.packages.paper)! } : {}),
     },
-    ...(c.hub ? { hub: { modelRepo: c.hub.model_repo, datasetRepo: c.hub.dataset_repo } } : {}),
+    ...(c.hub ? { hub: { modelRepo: c.hub.model_repo, datasetRepo: c.hub.dataset_repo, ...(c.hub.index_repo ? { indexRepo: c.hub.index_repo } : {}) } } : {}),
     ...(c.github ? { github: { repo: c.github.repo, tag: c.github.tag, evidenceTag: c.github.evidence_tag ?? `${c.github.tag}-evidence` } } : {}),
     ...(c.paper_url ? { paperUrl: c.paper_url } : {}),
     issueRefs: c.issue_refs ?? {},

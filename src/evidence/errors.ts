@@ -66,6 +66,11 @@ export const errorCodes = {
   PUBLISH_FAILED: [ExitCode.remote, "publishing did not complete: a file, commit, tag or release failed; the report lists every error"],
   CHANGELOG_INVALID: [ExitCode.verificationFailed, "CHANGELOG.md breaks Keep a Changelog: section order, headings, kinds of change, dates, empty or repeated sections, or a missing release"],
   PACK_INCOMPLETE: [ExitCode.verificationFailed, "the npm package lacks a release-critical path (bin/, dist/, docs/, rfcs/, configs/, README, CHANGELOG, or one named with --require)"],
+  CONTRACT_BREAKING: [ExitCode.verificationFailed, "bindery's public contract (commands, flags, error and exit codes, artifact schemas) changed in a breaking way without a version bump that allows it"],
+  NOT_RESOLVED: [ExitCode.verificationFailed, "a pin cannot be resolved from the release index: no such release, only yanked ones, or a refusal to cross a MAJOR version"],
+  PIN_MISMATCH: [ExitCode.verificationFailed, "a pinned model id differs from the release's: the index binds the version to other bytes, or a fetched manifest is not the pinned one"],
+  MODEL_YANKED: [ExitCode.verificationFailed, "a warning: the release was yanked (its reason and upgrade path are given); its bytes still verify, and resolution picks it only when pinned exactly"],
+  VERSION_FALLBACK: [ExitCode.verificationFailed, "a warning: resolution chose another version than the one asked for (--allow-fallback, --force, or --default when the index cannot be reached)"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
 } as const satisfies Record<string, readonly [ExitCode, string]>;

@@ -28,6 +28,12 @@ export interface CountingFetch {
   readonly retries: number;
 }
 
+/** bindery's policy, with BINDERY_RETRY_BASE_MS (tests, rehearsals) shortening the first backoff. */
+export function retryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+  const base = Number(env.BINDERY_RETRY_BASE_MS);
+  return env.BINDERY_RETRY_BASE_MS && Number.isFinite(base) && base >= 0 ? { baseDelayMs: base } : {};
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function bodySize(body: unknown): number | undefined {

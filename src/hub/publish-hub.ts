@@ -43,12 +43,13 @@ interface Remote {
   size: number;
 }
 
-const MOVED_PARENT_BUDGET = 3;
+/** Attempts at a commit whose parent moved while it was prepared (each re-reads and re-reconciles). */
+export const MOVED_PARENT_BUDGET = 3;
 
 type Hub = typeof import("@huggingface/hub");
 
 /** The head commit of `main`, or null for a repository with no commit yet. */
-async function headOf(hub: Hub, params: Common): Promise<string | null> {
+export async function headOf(hub: Hub, params: Pick<Common, "repo" | "hubUrl" | "accessToken" | "fetch">): Promise<string | null> {
   for await (const commit of hub.listCommits({ ...params, revision: "main", batchSize: 1 })) return commit.oid;
   return null;
 }
@@ -68,7 +69,7 @@ async function filesAt(hub: Hub, params: Common, revision: string, paths: readon
   return { remote, present };
 }
 
-interface Common {
+export interface Common {
   repo: { type: HubRepoType; name: string };
   hubUrl: string;
   accessToken: string;

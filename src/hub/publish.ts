@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { buildReport } from "../evidence/envelope.js";
 import { BinderyError } from "../evidence/errors.js";
 import { identitiesOf, type Identity } from "../evidence/identity.js";
-import { retryingFetch, type RetryPolicy } from "./http.js";
+import { retryingFetch, retryPolicyFromEnv, type RetryPolicy } from "./http.js";
 import { changelogSection, publishGitHubRelease, type GitHubOutcome } from "./publish-github.js";
 import { publishHubRepo, type FileOutcome, type HubRepoOutcome } from "./publish-hub.js";
 import { hubPublishReport, type HubPublishReport, type HubReleasePlan, type PlanEntry } from "./schema.js";
@@ -55,7 +55,7 @@ async function checkSources(plan: HubReleasePlan, locate: (e: PlanEntry) => stri
   }
 }
 
-function credential(env: NodeJS.ProcessEnv, name: "HF_TOKEN" | "GITHUB_TOKEN"): string {
+export function credential(env: NodeJS.ProcessEnv, name: "HF_TOKEN" | "GITHUB_TOKEN"): string {
   const value = env[name];
   if (!value) throw new BinderyError("CREDENTIALS_MISSING", `${name} is not set; publishing needs it (credentials come only from the environment).`, { exitCode: 3 });
   if (name === "HF_TOKEN" && !value.startsWith("hf_")) throw new BinderyError("CREDENTIALS_MISSING", "HF_TOKEN does not look like a Hugging Face token (they start with hf_).", { exitCode: 3 });
@@ -71,9 +71,7 @@ export async function publishPlan(options: PublishOptions): Promise<PublishResul
   const githubToken = credential(env, "GITHUB_TOKEN");
   await checkSources(plan, locate, base);
 
-  // BINDERY_RETRY_BASE_MS shortens the first backoff (tests, rehearsals); the policy is otherwise fixed.
-  const baseDelayMs = Number(env.BINDERY_RETRY_BASE_MS);
-  const http = retryingFetch({ ...(Number.isFinite(baseDelayMs) && baseDelayMs >= 0 && env.BINDERY_RETRY_BASE_MS ? { baseDelayMs } : {}), ...options.retry });
+  const http = retryingFetch({ ...retryPolicyFromEnv(env), ...options.retry });
   const hubOutcomes: HubRepoOutcome[] = [];
   for (const repo of plan.repos) {
     const entries = plan.entries.filter((e) => e.target.platform === "hub" && e.target.repo === repo.repo && e.target.repo_type === repo.repo_type);

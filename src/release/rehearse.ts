@@ -35,7 +35,7 @@ export const DEFAULT_EXAMPLE = fileURLToPath(new URL("../../configs/example", im
 /** Tokens for the emulators only: a rehearsal never sends the caller's real credentials anywhere. */
 const REHEARSAL_ENV = { HF_TOKEN: "hf_rehearsal_only", GITHUB_TOKEN: "ghp_rehearsal_only", BINDERY_RETRY_BASE_MS: "5" };
 
-type Step = { name: string; argv: (ctx: { work: string }) => string[]; bindery?: boolean; anonymous?: boolean };
+type Step = { name: string; argv: (ctx: { work: string; hub: string }) => string[]; bindery?: boolean; anonymous?: boolean };
 
 const json = (work: string, file: string) => JSON.parse(readFileSync(join(work, file), "utf8"));
 
@@ -75,6 +75,14 @@ export const REHEARSAL: readonly Step[] = [
     argv: () => ["release", "publication", "--plan", "evidence/hub_release_plan.json", "--candidate", "evidence/release_candidate_report.json", "--publish-report", "evidence/hub_publish_report.json", "--replay-report", "replay/clean_machine_demo_report.json", "--output", "evidence/publication_evidence_report.json", "--assets", "evidence/publication_evidence_assets.json", "--upload"],
   },
   { name: "release audit", bindery: true, anonymous: true, argv: ({ work }) => ["release", "audit", "--publication", `${json(work, "evidence/publication_evidence_report.json").evidence_release.assets_url}/publication_evidence_report.json`, "--output", "evidence/release_audit_report.json"] },
+  { name: "index add", bindery: true, argv: () => ["index", "add", "--plan", "evidence/hub_release_plan.json"] },
+  { name: "index publish", bindery: true, argv: () => ["index", "publish"] },
+  {
+    name: "update by pin",
+    bindery: true,
+    anonymous: true,
+    argv: ({ work, hub }) => ["update", `sensors@0.1.0+sha256:${json(work, "release_index.json").releases[0].model_id}`, "--index", `${hub}/example/sensors-releases/resolve/main/release_index.json`, "--to", "pinned/model"],
+  },
 ];
 
 export async function rehearse(options: { example?: string; workdir?: string; onStep?: (step: RehearsalStep, index: number, total: number) => void } = {}): Promise<RehearsalResult> {
@@ -95,7 +103,7 @@ export async function rehearse(options: { example?: string; workdir?: string; on
   try {
     const env = { ...process.env, ...emulators.env, ...REHEARSAL_ENV };
     for (const [index, step] of REHEARSAL.entries()) {
-      const argv = step.argv({ work });
+      const argv = step.argv({ work, hub: emulators.hub.origin });
       const command = step.bindery ? [process.execPath, BIN, ...argv] : argv;
       const started = Date.now();
       const stepEnv = step.anonymous ? Object.fromEntries(Object.entries(env).filter(([k]) => k !== "HF_TOKEN" && k !== "GITHUB_TOKEN")) : env;

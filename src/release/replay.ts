@@ -14,7 +14,7 @@ import { BinderyError, type Finding } from "../evidence/errors.js";
 import type { Identity } from "../evidence/identity.js";
 import { finding } from "../evidence/rules/engine.js";
 import { generatedAt } from "../evidence/time.js";
-import type { RetryPolicy } from "../hub/http.js";
+import { retryPolicyFromEnv, type RetryPolicy } from "../hub/http.js";
 import { admitCandidate, type AdmittedCandidate } from "./replay-admit.js";
 import { replayDemo, withoutDir } from "./replay-demo.js";
 import { downloadCode, downloadPlanned, remoteFailure, type DownloadProgress } from "./replay-download.js";
@@ -83,11 +83,6 @@ function demoRow(replay: CleanMachineDemoReport["replay"], comparison: CleanMach
   return { id: "demo", ok: false, detail: `The replayed demo differs from the published one in ${plural(differ.length, "field")}: ${differ.join(", ")}.`, issue_refs: [...new Set(comparison.findings.map((f) => f.code))] };
 }
 
-function retryFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
-  const base = Number(env.BINDERY_RETRY_BASE_MS);
-  return env.BINDERY_RETRY_BASE_MS && Number.isFinite(base) && base >= 0 ? { baseDelayMs: base } : {};
-}
-
 /** Runs the replay; refusals throw before any request, anything later is recorded in the report. */
 export async function replayRelease(options: ReplayReleaseOptions): Promise<ReplayReleaseResult> {
   const env = options.env ?? process.env;
@@ -99,7 +94,7 @@ export async function replayRelease(options: ReplayReleaseOptions): Promise<Repl
 async function replayAdmitted(admitted: AdmittedCandidate, options: ReplayReleaseOptions, env: NodeJS.ProcessEnv): Promise<ReplayReleaseResult> {
   const { candidate, outputDir } = admitted;
   await mkdir(outputDir, { recursive: true });
-  const downloads = await downloadPlanned(admitted.downloads, outputDir, { retry: options.retry ?? retryFromEnv(env), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const downloads = await downloadPlanned(admitted.downloads, outputDir, { retry: options.retry ?? retryPolicyFromEnv(env), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
 
   const roots = new Set(admitted.downloads.map((d) => d.source.root));
   const dir = (root: string) => join(outputDir, root);

@@ -4,6 +4,7 @@
  * one commit; the demo ran the packaged model; the training run read the packaged dataset), and
  * lists every finding, grouped by the package it is about.
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,12 +14,14 @@ import { verifyDemo } from "../demo/verify.js";
 import { buildReport, decide, decisionShape, defineReport, findingSchema, type CheckRow } from "../evidence/envelope.js";
 import { isBinderyError, type Finding } from "../evidence/errors.js";
 import type { RootedIdentity } from "../evidence/identity.js";
-import { finding, uniqueFindings, verdictOf } from "../evidence/rules/engine.js";
+import { finding, uniqueFindings, verdictOf, warning } from "../evidence/rules/engine.js";
 import { verifyChecksums } from "../evidence/seal.js";
+import { MANIFEST_FILE } from "../model/manifest.js";
 import { verifyModel } from "../model/verify.js";
 import { MODEL_FILES, TRAINING_EVIDENCE } from "../model/package.js";
 import { verifyPaper } from "../paper/verify.js";
 import { RUN_FILES } from "../training/schema.js";
+import type { Revocation } from "../versioning/release-index.js";
 import { readReleaseSet, releaseSetFindings, type ReleaseDirs } from "./set.js";
 
 export const PACKAGES = ["dataset", "training", "model", "demo", "paper", "release"] as const;
@@ -35,6 +38,8 @@ export interface VerifyReleaseOptions extends ReleaseDirs {
   allowPlaceholders?: boolean;
   /** A release gate: no fixture evidence, the dataset's provenance reports required. Placeholder text is refused with or without it (see allowPlaceholders). */
   release?: boolean;
+  /** A revocation list's entries: a yanked model still verifies, with a MODEL_YANKED warning. */
+  revoked?: readonly Revocation[];
 }
 
 export interface PackageVerdict {
@@ -84,6 +89,7 @@ export async function verifyRelease(options: VerifyReleaseOptions): Promise<Veri
     checked.add("paper");
     findings.push(...(await guarded("paper", async () => (await verifyPaper({ ...options, paperDir: options.paperDir!, release, allowPlaceholders })).findings)));
   }
+  if (options.revoked?.length) findings.push(...(await yankedFindings(options.modelDir, options.revoked)));
   if (options.runDir) findings.push(...(await guarded("training", () => runDirFindings(options.modelDir, options.runDir!))));
   const inputs: RootedIdentity[] = [];
   const cross = await guarded("release", async () => {
@@ -128,6 +134,16 @@ function notFoundYet(cross: readonly Finding[], found: readonly Finding[]): Find
   const key = (f: Finding) => `${f.code}\u0000${f.path}\u0000${f.field ?? ""}`;
   const seen = new Set(found.map(key));
   return cross.filter((f) => !seen.has(key(f)));
+}
+
+/** The model's id (sha256 of its manifest.json) looked up in a revocation list. */
+async function yankedFindings(modelDir: string, revoked: readonly Revocation[]): Promise<Finding[]> {
+  const file = join(modelDir, MANIFEST_FILE);
+  if (!existsSync(file)) return []; // the model verifier names a missing manifest
+  const modelId = createHash("sha256").update(await readFile(file)).digest("hex");
+  const hit = revoked.find((r) => r.model_id === modelId);
+  if (!hit) return [];
+  return [warning("MODEL_YANKED", `model/${MANIFEST_FILE}`, `model id ${modelId} (${hit.release_id}) was yanked on ${hit.date}: ${hit.reason}${hit.upgrade_to ? `; upgrade to ${hit.upgrade_to}` : ""}. Its bytes still verify against its manifest.`)];
 }
 
 /** The run directory: its own checksum file, and the model package's copies of its evidence. */

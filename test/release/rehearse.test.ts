@@ -24,7 +24,7 @@ describe("bindery rehearse", () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const json = result.json<{ ok: boolean; steps: { name: string; ok: boolean; duration_ms: number }[]; artifacts: string[] }>();
     expect(json.ok).toBe(true);
-    expect(json.steps.map((s) => s.name).slice(-8)).toEqual(["paper draft", "verify --release", "hub plan", "hub publish", "release candidate", "release replay", "release publication (evidence release)", "release audit"]);
+    expect(json.steps.map((s) => s.name).slice(-11)).toEqual(["paper draft", "verify --release", "hub plan", "hub publish", "release candidate", "release replay", "release publication (evidence release)", "release audit", "index add", "index publish", "update by pin"]);
     expect(json.steps.every((s) => s.ok && s.duration_ms >= 0)).toBe(true);
     expect(json.artifacts).toEqual(expect.arrayContaining(["evidence/publication_evidence_report.json", "evidence/release_audit_report.json", "replay/clean_machine_demo_report.json"]));
 
@@ -33,6 +33,8 @@ describe("bindery rehearse", () => {
     expect(read("evidence/release_audit_report.json")).toMatchObject({ ok: true, generated_by: "bindery release audit", findings: [] });
     expect(read("evidence/release_candidate_report.json")).toMatchObject({ ready: true });
     expect(read("replay/clean_machine_demo_report.json")).toMatchObject({ ok: true });
+    // The release by its pin: the published model, byte for byte.
+    expect(readFileSync(join(work, "pinned/model/manifest.json")).equals(readFileSync(join(work, "release/model/manifest.json")))).toBe(true);
 
     // Every report re-verifies: the release set, and the four reports bound again (offline).
     const verify = await bindery(["verify", "--release"], { cwd: work });

@@ -47,6 +47,11 @@ export function finding(code: Finding["code"], path: string, message: string, ex
   return { code, severity: "error", path, message, ...extra };
 }
 
+/** A finding that informs without failing (a yanked release, a fallback taken). */
+export function warning(code: Finding["code"], path: string, message: string, extra: Pick<Finding, "field" | "line"> = {}): Finding {
+  return { ...finding(code, path, message, extra), severity: "warning" };
+}
+
 /** Findings without repeats: the same condition reached by two routes is listed once. */
 export function uniqueFindings(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();
