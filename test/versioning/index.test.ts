@@ -5,7 +5,7 @@
  * verify and the CHANGELOG.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bindery, type CliResult } from "../support/cli.js";
@@ -116,5 +116,38 @@ describe("the release index, end to end", () => {
     const after = await run(["resolve", "sensors", "--index", pub.url, "--json"], anonymous());
     expect(after.json()).toMatchObject({ resolved: { release_id: "sensors-v0.1.1-r1" } });
     expect(readJsonAt(project, "release_index.json").releases.find((e: { release_id: string }) => e.release_id === "sensors-v0.1.0-r1").yanked).toBe(true);
+  });
+
+  it("refuses an index entry or a publish that would rebind a release, touching nothing", async () => {
+    const project = releaseProject();
+    const run = (args: string[], env: NodeJS.ProcessEnv = publishing()) => bindery([...args, "--json"], { cwd: project, env });
+    ok(await run(["hub", "plan", "--offline", "--output", "plan.json"]), "hub plan --offline");
+    const refused = async (args: string[], exit: number, code: string, message: RegExp, env?: NodeJS.ProcessEnv) => {
+      const r = await run(args, env);
+      expect(r.code, r.stdout + r.stderr).toBe(exit);
+      const { error } = r.json<{ error: { code: string; message: string } }>();
+      expect(error.code).toBe(code);
+      expect(error.message).toMatch(message);
+    };
+
+    // A model package whose manifest is not the one the plan published.
+    cpSync(join(project, "release/model"), join(project, "other-model"), { recursive: true });
+    writeFileSync(join(project, "other-model/manifest.json"), `${readFileSync(join(project, "other-model/manifest.json"), "utf8")}\n`);
+    await refused(["index", "add", "--plan", "plan.json", "--model-dir", "other-model"], 1, "DISAGREEMENT", /^other-model\/manifest\.json is model id [0-9a-f]{64}, but plan\.json published a manifest with sha256 [0-9a-f]{64}; the index must name the bytes that were published\.$/);
+    expect(existsSync(join(project, "release_index.json"))).toBe(false);
+
+    // An index of another model.
+    ok(await run(["index", "add", "--plan", "plan.json"]), "index add");
+    const index = readJsonAt(project, "release_index.json");
+    writeFileSync(join(project, "lines.json"), JSON.stringify({ ...index, name: "lines", releases: [] }));
+    await refused(["index", "add", "--plan", "plan.json", "--index", "lines.json"], 1, "DISAGREEMENT", /^lines\.json is the index of lines, and sensors-v0\.1\.0-r1 is a release of sensors\.$/);
+
+    // Publishing needs a token, and never rebinds what is published.
+    await refused(["index", "publish", "--repo", "example/rebind"], 3, "CREDENTIALS_MISSING", /^HF_TOKEN is not set/, { ...publishing(), HF_TOKEN: undefined });
+    ok(await run(["index", "publish", "--repo", "example/rebind"]), "index publish");
+    writeFileSync(join(project, "rebound.json"), JSON.stringify({ ...index, releases: [{ ...index.releases[0], model_id: "f".repeat(64) }] }));
+    const before = readFileSync(join(project, "rebound.json"), "utf8");
+    await refused(["index", "publish", "--repo", "example/rebind", "--index", "rebound.json"], 1, "DISAGREEMENT", /^sensors-v0\.1\.0-r1 is model id f{64} here but [0-9a-f]{64} in the published index; a published release is never rebound\.$/);
+    expect(readFileSync(join(project, "rebound.json"), "utf8")).toBe(before);
   });
 });
