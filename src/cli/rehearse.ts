@@ -15,7 +15,7 @@ export function registerRehearse(program: Command): void {
     withOutputOptions(
       program
         .command("rehearse")
-        .description("run the whole release chain on the bundled example, offline, against loopback Hub and GitHub emulators: dataset to publication report and audit (docs/commands/release.md)")
+        .description("run the whole release chain on the bundled example, offline, against loopback Hub and GitHub emulators: dataset to publication report, audit and the release index (docs/commands/release.md)")
         .option("--example <dir>", "the example project (default: the bundled configs/example)")
         .option("--workdir <dir>", "an empty or new directory for the rehearsal (default: a new temporary directory)"),
     ),
@@ -40,7 +40,7 @@ export function registerRehearse(program: Command): void {
           `Artifacts, in ${result.workdir}:`,
           ...result.artifacts.map((a) => `  ${a}`),
           "",
-          result.ok ? `OK  the example release went from dataset spec to a passing audit in ${(total / 1000).toFixed(1)} s, offline` : `FAIL  the rehearsal stopped at: ${failed?.name ?? "an unfinished step"}`,
+          result.ok ? `OK  the example release went from dataset spec to a passing audit and an update by its pin in ${(total / 1000).toFixed(1)} s, offline` : `FAIL  the rehearsal stopped at: ${failed?.name ?? "an unfinished step"}`,
         ],
         ...(result.ok ? {} : { failure: new BinderyError("VERIFICATION_FAILED", `the rehearsal failed at "${failed?.name ?? "?"}" (exit ${failed?.exit_code ?? "?"}); its output is above, and the work directory ${result.workdir} is kept.`) }),
       };
