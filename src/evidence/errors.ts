@@ -71,6 +71,11 @@ export const errorCodes = {
   PIN_MISMATCH: [ExitCode.verificationFailed, "a pinned model id differs from the release's: the index binds the version to other bytes, or a fetched manifest is not the pinned one"],
   MODEL_YANKED: [ExitCode.verificationFailed, "a warning: the release was yanked (its reason and upgrade path are given); its bytes still verify, and resolution picks it only when pinned exactly"],
   VERSION_FALLBACK: [ExitCode.verificationFailed, "a warning: resolution chose another version than the one asked for (--allow-fallback, --force, or --default when the index cannot be reached)"],
+  SIGNATURE_INVALID: [ExitCode.verificationFailed, "a Sigstore bundle does not verify: its signature, its transparency-log entry or inclusion proof, or its timestamp is wrong, or the signed bytes changed"],
+  SIGNATURE_UNTRUSTED: [ExitCode.verificationFailed, "a Sigstore bundle's certificate chain, transparency log or key is not in the trusted root (or is not the key given)"],
+  SIGNER_MISMATCH: [ExitCode.verificationFailed, "a bundle was signed by another identity or OIDC issuer than the one required"],
+  DIGEST_NOT_SUBJECT: [ExitCode.verificationFailed, "a file's digest is not among the subjects of the in-toto statement in a DSSE bundle"],
+  SIGNING_FAILED: [ExitCode.remote, "signing did not complete: the identity token, Fulcio, Rekor or the timestamp authority failed"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
 } as const satisfies Record<string, readonly [ExitCode, string]>;
