@@ -37,3 +37,4 @@ export * from "./config/settings.js";
 export * from "./hub/index.js";
 export * from "./emulators/index.js";
 export * from "./versioning/index.js";
+export * from "./signing/index.js";

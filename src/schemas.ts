@@ -28,6 +28,7 @@ import { candidateReport } from "./release/candidate-schema.js";
 import { publicationReport } from "./release/publication.js";
 import { auditReport } from "./release/audit.js";
 import { releaseIndexSchema, revocationsSchema } from "./versioning/release-index.js";
+import { signaturesSchema } from "./signing/signatures.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
@@ -70,6 +71,7 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "clean-machine-demo-report.schema.json", title: "clean_machine_demo_report.json (bindery release replay)", schema: cleanMachineDemoReport.schema },
   { file: "release-index.schema.json", title: "release_index.json (bindery index add, index publish, yank)", schema: releaseIndexSchema },
   { file: "revocations.schema.json", title: "revocations.json (bindery yank): yanked model ids", schema: revocationsSchema },
+  { file: "signatures.schema.json", title: "signatures.json (bindery sign): the signed files and their Sigstore bundles", schema: signaturesSchema },
 ];
 
 /** The JSON Schema documents, by file name. */

@@ -53,8 +53,12 @@ describe("documentation stays in step with the code", () => {
       "bindery resolve",
       "bindery update",
       "bindery yank",
+      "bindery sign",
+      "bindery attest",
       "bindery contract snapshot",
       "bindery contract check",
+      "bindery verify-signature",
+      "bindery trust update",
     ]) {
       expect(doc).toContain(command);
     }

@@ -28,14 +28,15 @@ export function registerEmulate(program: Command): void {
         throw new BinderyError("REMOTE_UNAVAILABLE", `could not listen on loopback: ${(error as Error).message}`, { exitCode: 3 });
       });
       stop = emulators.close;
-      const origins = { hub: emulators.hub.origin, github_api: emulators.github.apiOrigin, github_uploads: emulators.github.uploadOrigin, github_storage: emulators.github.storageOrigin };
+      const origins = { hub: emulators.hub.origin, github_api: emulators.github.apiOrigin, github_uploads: emulators.github.uploadOrigin, github_storage: emulators.github.storageOrigin, fulcio: emulators.sigstore.fulcioURL, rekor: emulators.sigstore.rekorURL };
       return {
         json: { ok: true, origins, env: emulators.env },
         human: [
           `Hugging Face Hub emulator  ${origins.hub}`,
           `GitHub API emulator        ${origins.github_api} (uploads ${origins.github_uploads}, downloads ${origins.github_storage})`,
+          `Sigstore emulators         Fulcio ${origins.fulcio}, Rekor ${origins.rekor} (tokens issued by ${emulators.sigstore.issuer})`,
           "",
-          "Point bindery and the clients at them (any hf_ token, and any GitHub token, may write):",
+          "Point bindery and the clients at them (any hf_ token, and any GitHub token, may write; SIGSTORE_ID_TOKEN names release@bindery.invalid):",
           ...Object.entries(emulators.env).map(([k, v]) => `export ${k}=${v}`),
           "",
           "Stop with Ctrl-C.",

@@ -22,6 +22,8 @@ import { registerPack } from "./pack.js";
 import { registerContract } from "./contract.js";
 import { registerIndex, registerYank } from "./release-index.js";
 import { registerResolve } from "./resolve.js";
+import { registerTrust, registerVerifySignature } from "./signing.js";
+import { registerAttest, registerSign } from "./sign.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -70,6 +72,10 @@ export function buildProgram(): Command {
   registerIndex(program);
   registerResolve(program);
   registerYank(program);
+  registerVerifySignature(program);
+  registerTrust(program);
+  registerSign(program);
+  registerAttest(program);
   return program;
 }
 

@@ -119,7 +119,8 @@ export function registerRelease(program: Command): Command {
         .requiredOption("--output <file>", "where to write publication_evidence_report.json")
         .option("--config <file>", "bindery.yaml, for issue_refs (default: ./bindery.yaml when present)")
         .option("--assets <file>", "also write publication_evidence_assets.json: the evidence files to publish, with their identities and asset names")
-        .option("--upload", "publish the evidence files to the evidence release (github.evidence_tag) and check them back by digest; needs GITHUB_TOKEN"),
+        .option("--upload", "publish the evidence files to the evidence release (github.evidence_tag) and check them back by digest; needs GITHUB_TOKEN")
+        .option("--signatures <dir>", "also publish this `bindery sign --from-publication` directory (signatures.json, the bundles, an attestation) with the evidence"),
     ),
     ["bindery release publication --plan hub_release_plan.json --candidate release_candidate_report.json --publish-report hub_publish_report.json --replay-report replay/clean_machine_demo_report.json --output publication_evidence_report.json"],
   ).action(async (flags: PublicationFlags) => {
@@ -138,6 +139,10 @@ export function registerRelease(program: Command): Command {
         replay: flags.replayReport,
         issueRefs: loaded?.config.issue_refs ?? {},
       });
+      // An unchanged publication keeps its recorded time, so a re-run (say, with --upload after
+      // signing) writes the same bytes and the signatures over them still hold.
+      const { keepRecordedTime } = await import("../release/publication.js");
+      await keepRecordedTime(flags.output, report);
       const identity = await writeReport(flags.output, report, "publication_evidence_report.json");
       const evidence: string[] = [];
       let uploaded: { published: boolean; url: string | null; errors: string[] } | undefined;
@@ -149,7 +154,7 @@ export function registerRelease(program: Command): Command {
           import("../evidence/atomic.js"),
           import("../evidence/canonical-json.js"),
         ]);
-        const assets = await evidenceAssets({ plan: flags.plan, publishReport: flags.publishReport, candidate: flags.candidate, replay: flags.replayReport, publication: flags.output });
+        const assets = await evidenceAssets({ plan: flags.plan, publishReport: flags.publishReport, candidate: flags.candidate, replay: flags.replayReport, publication: flags.output, ...(flags.signatures ? { signatures: flags.signatures } : {}) });
         if (flags.assets) {
           await writeFileAtomic(flags.assets, prettyJson({ evidence_release: report.evidence_release, assets: assets.map((a) => ({ name: a.name, sha256: a.identity.sha256, size: a.identity.size })) }));
           evidence.push(`wrote ${flags.assets}: ${assets.length} evidence files for ${report.evidence_release.assets_url}`);
@@ -182,7 +187,13 @@ export function registerRelease(program: Command): Command {
         .command("audit")
         .description("the auditor's check, from the publication report alone: fetch the evidence it binds, check the binding chain, re-check the public file sets and every file's bytes anonymously")
         .requiredOption("--publication <url|file>", "publication_evidence_report.json: its URL in the evidence release, or a file")
-        .option("--output <file>", "also write the audit as a report (release_audit_report.json)"),
+        .option("--output <file>", "also write the audit as a report (release_audit_report.json)")
+        .option("--config <file>", "bindery.yaml: its signing section names the expected signer (default: ./bindery.yaml when present)")
+        .option("--signer-identity <id>", "the identity that must have signed signatures.json's bundles (overrides signing.identity)")
+        .option("--signer-issuer <url>", "its OIDC issuer (overrides signing.issuer)")
+        .option("--signer-identity-regexp", "match --signer-identity as a regular expression over the whole identity")
+        .option("--signer-key <public.pem>", "key-pair signatures: the public key that must have signed them")
+        .option("--trusted-root <file>", "verify against this trusted_root.json instead of the public-good root bindery ships"),
     ),
     ["bindery release audit --publication https://github.com/OWNER/REPO/releases/download/v0.1.0-evidence/publication_evidence_report.json"],
   ).action(async (flags: AuditFlags) => {
@@ -194,7 +205,28 @@ export function registerRelease(program: Command): Command {
         import("../release/replay.js"),
       ]);
       const { findingLine } = await import("./output.js");
-      const report = await auditPublication({ publication: flags.publication });
+      const { loadConfig } = await import("../config/config.js");
+      const { inputError } = await import("../evidence/errors.js");
+      const { readFile } = await import("node:fs/promises");
+      const { dirname, resolve } = await import("node:path");
+      const loaded = await loadConfig(flags.config);
+      const signing = loaded?.config.signing;
+      const signerKey = flags.signerKey ? await readFile(flags.signerKey, "utf8").catch((error: unknown) => {
+        throw inputError(error, flags.signerKey!, "public key");
+      }) : undefined;
+      const trustedRoot = flags.trustedRoot ?? (signing?.trusted_root && loaded ? resolve(dirname(loaded.file), signing.trusted_root) : undefined);
+      const identity = flags.signerIdentity ?? signing?.identity;
+      const issuer = flags.signerIssuer ?? signing?.issuer;
+      const report = await auditPublication({
+        publication: flags.publication,
+        signer: {
+          ...(signerKey ? { publicKey: signerKey } : {}),
+          ...(identity ? { identity } : {}),
+          ...(issuer ? { issuer } : {}),
+          identityRegexp: flags.signerIdentityRegexp ?? signing?.identity_regexp ?? false,
+          ...(trustedRoot ? { trustedRoot } : {}),
+        },
+      });
       const findings = report.findings.map(storedFinding);
       if (flags.output) await writeReport(flags.output, report, "release_audit_report.json");
       return {
@@ -223,6 +255,12 @@ interface BumpFlags extends OutputFlags {
 interface AuditFlags extends OutputFlags {
   publication: string;
   output?: string;
+  config?: string;
+  signerIdentity?: string;
+  signerIssuer?: string;
+  signerIdentityRegexp?: boolean;
+  signerKey?: string;
+  trustedRoot?: string;
 }
 
 interface PublicationFlags extends OutputFlags {
@@ -234,4 +272,5 @@ interface PublicationFlags extends OutputFlags {
   replayReport: string;
   output: string;
   config?: string;
+  signatures?: string;
 }

@@ -56,6 +56,15 @@ export const configSchema = z
         evidence_tag: tagSchema.optional().describe("The tag of the separate evidence release (default: <tag>-evidence)"),
       })
       .optional(),
+    signing: z
+      .strictObject({
+        identity: z.string().min(1).describe("Who signs the release: the certificate identity (an email, or a workflow URI such as https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/tags/v0.1.0)"),
+        issuer: z.string().min(1).describe("The OIDC issuer of that identity, e.g. https://token.actions.githubusercontent.com"),
+        identity_regexp: z.boolean().optional().describe("identity is a regular expression matched against the whole identity"),
+        trusted_root: z.string().optional().describe("A trusted_root.json to verify against instead of the public-good root bindery ships (relative to bindery.yaml)"),
+      })
+      .optional()
+      .describe("Who is expected to have signed the release's evidence (bindery release audit checks signatures.json against it)"),
     paper_url: z.url({ protocol: /^https$/ }).optional().describe("Where the paper is published"),
     issue_refs: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).optional().describe("Tracker references per readiness row or check id"),
     targets: z

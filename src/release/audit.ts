@@ -17,6 +17,7 @@ import { finding } from "../evidence/rules/engine.js";
 import { generatorProblem } from "../evidence/rules/generator.js";
 import { hubPublishReport, hubReleasePlan } from "../hub/schema.js";
 import { candidateReport } from "./candidate-schema.js";
+import { auditSignatures, type ExpectedSigner } from "./audit-signatures.js";
 import { publicChecks } from "./candidate.js";
 import { EVIDENCE_NAMES, publicationReport } from "./publication.js";
 import { cleanMachineDemoReport } from "./replay-schema.js";
@@ -68,7 +69,7 @@ function asReport<S extends z.ZodType>(definition: ArtifactDefinition<S> & { gen
   }
 }
 
-export async function auditPublication(options: { publication: string; env?: NodeJS.ProcessEnv }): Promise<AuditReport> {
+export async function auditPublication(options: { publication: string; signer?: ExpectedSigner; env?: NodeJS.ProcessEnv }): Promise<AuditReport> {
   const pubBytes = await fetchBytes(options.publication);
   const raw = parseJson(pubBytes, options.publication);
   const problem = generatorProblem(raw, publicationReport.generatedBy);
@@ -102,6 +103,17 @@ export async function auditPublication(options: { publication: string; env?: Nod
   }
   const evidenceProblems = findings.length;
   row("evidence", evidenceProblems === 0, evidenceProblems === 0 ? `the ${bound.length} reports the publication binds are in the evidence release, byte for byte.` : `${evidenceProblems} of the reports the publication binds are missing or changed in the evidence release.`, [...new Set(findings.map((f) => f.code))]);
+
+  // The signatures, when the evidence release holds them, against the signer the auditor expects.
+  const signed = await auditSignatures(base, options.signer ?? {}, fetchBytes);
+  findings.push(...signed.findings);
+  const who = options.signer?.publicKey ? "the given public key" : `${options.signer?.identity ?? "?"} (${options.signer?.issuer ?? "?"})`;
+  row(
+    "signatures",
+    signed.findings.length === 0,
+    !signed.present ? "the evidence release holds no signatures.json: nothing signed to check." : signed.findings.length === 0 ? `${signed.verified} signatures in signatures.json verify offline, signed by ${who}.` : `${signed.findings.length} problems with the signatures in signatures.json.`,
+    [...new Set(signed.findings.map((f) => f.code))],
+  );
 
   // The binding chain, from the fetched bytes.
   const plan = fetched.get("plan") && asReport(hubReleasePlan, fetched.get("plan")!, EVIDENCE_NAMES.plan, findings);

@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { BinderyError } from "../evidence/errors.js";
 import { identitiesOf, type RootedIdentity } from "../evidence/identity.js";
 import { githubAssetName } from "../hub/limits.js";
 import { retryingFetch } from "../hub/http.js";
@@ -22,7 +23,7 @@ export interface EvidenceAsset {
  * The evidence to publish: the plan, the publish, candidate, replay and publication reports, and
  * the replayed demo's manifest, transcript and outputs (from the replay's output directory).
  */
-export async function evidenceAssets(files: { plan: string; publishReport: string; candidate: string; replay: string; publication: string }): Promise<EvidenceAsset[]> {
+export async function evidenceAssets(files: { plan: string; publishReport: string; candidate: string; replay: string; publication: string; signatures?: string }): Promise<EvidenceAsset[]> {
   const named: [string, string][] = [
     [EVIDENCE_NAMES.plan, files.plan],
     [EVIDENCE_NAMES.publish, files.publishReport],
@@ -36,6 +37,13 @@ export async function evidenceAssets(files: { plan: string; publishReport: strin
     for (const f of walkTree(demo).files) {
       if (f.path === "terminal_demo_manifest.json" || f.path === "transcript.md" || f.path.startsWith("outputs/")) named.push([githubAssetName(`replay.${f.path}`), f.abs]);
     }
+  }
+  if (files.signatures) {
+    // The signing directory as it is: signatures.json, the bundles, copies of signed files published nowhere else.
+    const { walkTree } = await import("../evidence/walk.js");
+    const walked = walkTree(files.signatures).files;
+    if (!walked.some((f) => f.path === "signatures.json")) throw new BinderyError("INPUT_INVALID", `--signatures ${files.signatures} holds no signatures.json; write it with bindery sign --from-publication.`);
+    for (const f of walked) named.push([githubAssetName(f.path.replace(/\//g, ".")), f.abs]);
   }
   const out: EvidenceAsset[] = [];
   for (const [name, file] of named) {

@@ -5,9 +5,10 @@
  * planned, published, candidate-downloaded and replay-downloaded identities agree. Any
  * disagreement is an issue, with its tracker references from bindery.yaml.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { prettyJson } from "../evidence/canonical-json.js";
+import { canonicalJson, prettyJson } from "../evidence/canonical-json.js";
 import { buildReport, checkRowSchema, decide, defineReport, readReport, type CheckRow } from "../evidence/envelope.js";
 import { inputError } from "../evidence/errors.js";
 import { identityOfBytes, identitySchema, rootedIdentitySchema } from "../evidence/identity.js";
@@ -144,6 +145,22 @@ export async function releasePublication(options: PublicationOptions): Promise<P
     },
     ...(options.env ? { env: options.env } : {}),
   });
+}
+
+/**
+ * Keeps the recorded time of an earlier report at `file` when the new one says the same thing
+ * otherwise, so an unchanged publication re-renders byte for byte (and signatures over it hold).
+ */
+export async function keepRecordedTime(file: string, report: PublicationReport): Promise<void> {
+  if (!existsSync(file)) return;
+  let earlier: PublicationReport;
+  try {
+    earlier = (await readReport(publicationReport, file)).value;
+  } catch {
+    return; // not a publication report: it is replaced
+  }
+  const withoutTime = (r: PublicationReport) => canonicalJson({ ...r, generated_at: "" });
+  if (withoutTime(earlier) === withoutTime(report)) report.generated_at = earlier.generated_at;
 }
 
 /** The evidence release: the plan's GitHub repository, at the evidence tag. */

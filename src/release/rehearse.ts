@@ -5,7 +5,7 @@
  * release) → audit. Every step is the documented command, run as a user would run it, in a fresh
  * copy of the example; each is timed, and the first failure stops the rehearsal.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, writeFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,7 +35,14 @@ export const DEFAULT_EXAMPLE = fileURLToPath(new URL("../../configs/example", im
 /** Tokens for the emulators only: a rehearsal never sends the caller's real credentials anywhere. */
 const REHEARSAL_ENV = { HF_TOKEN: "hf_rehearsal_only", GITHUB_TOKEN: "ghp_rehearsal_only", BINDERY_RETRY_BASE_MS: "5" };
 
-type Step = { name: string; argv: (ctx: { work: string; hub: string }) => string[]; bindery?: boolean; anonymous?: boolean };
+type Step = { name: string; argv: (ctx: { work: string; hub: string; sigstore: { identity: string; issuer: string } }) => string[]; bindery?: boolean; anonymous?: boolean };
+
+/** The publication's inputs, the same on both runs (so the second keeps the first's bytes, which are signed). */
+const PUBLICATION_INPUTS = ["--plan", "evidence/hub_release_plan.json", "--candidate", "evidence/release_candidate_report.json", "--publish-report", "evidence/hub_publish_report.json", "--replay-report", "replay/clean_machine_demo_report.json", "--output", "evidence/publication_evidence_report.json"];
+/** The identity the loopback Sigstore's token names: the rehearsal's signer. */
+const REHEARSAL_SIGNER = "release@bindery.invalid";
+/** The loopback Sigstore's trusted root, written into the work directory for the audit. */
+const TRUSTED_ROOT = "sigstore_trusted_root.json";
 
 const json = (work: string, file: string) => JSON.parse(readFileSync(join(work, file), "utf8"));
 
@@ -69,13 +76,30 @@ export const REHEARSAL: readonly Step[] = [
   { name: "hub publish", bindery: true, argv: () => ["hub", "publish", "--plan", "evidence/hub_release_plan.json", "--output", "evidence/hub_publish_report.json"] },
   { name: "release candidate", bindery: true, anonymous: true, argv: () => ["release", "candidate", "--plan", "evidence/hub_release_plan.json", "--publish-report", "evidence/hub_publish_report.json", "--output", "evidence/release_candidate_report.json"] },
   { name: "release replay", bindery: true, anonymous: true, argv: () => ["release", "replay", "--candidate", "evidence/release_candidate_report.json", "--output-dir", "replay"] },
-  {
-    name: "release publication (evidence release)",
-    bindery: true,
-    argv: () => ["release", "publication", "--plan", "evidence/hub_release_plan.json", "--candidate", "evidence/release_candidate_report.json", "--publish-report", "evidence/hub_publish_report.json", "--replay-report", "replay/clean_machine_demo_report.json", "--output", "evidence/publication_evidence_report.json", "--assets", "evidence/publication_evidence_assets.json", "--upload"],
-  },
-  { name: "release audit", bindery: true, anonymous: true, argv: ({ work }) => ["release", "audit", "--publication", `${json(work, "evidence/publication_evidence_report.json").evidence_release.assets_url}/publication_evidence_report.json`, "--output", "evidence/release_audit_report.json"] },
   { name: "index add", bindery: true, argv: () => ["index", "add", "--plan", "evidence/hub_release_plan.json"] },
+  { name: "release publication", bindery: true, argv: () => ["release", "publication", ...PUBLICATION_INPUTS] },
+  { name: "sign the evidence (keyless)", bindery: true, argv: () => ["sign", "--from-publication", "evidence/publication_evidence_report.json", "--replay-report", "replay/clean_machine_demo_report.json", "--output-dir", "evidence/signatures"] },
+  { name: "attest the release", bindery: true, argv: () => ["attest", "--publication", "evidence/publication_evidence_report.json", "--output", "evidence/signatures/statement.sigstore.json"] },
+  { name: "release publication (evidence release)", bindery: true, argv: () => ["release", "publication", ...PUBLICATION_INPUTS, "--assets", "evidence/publication_evidence_assets.json", "--upload", "--signatures", "evidence/signatures"] },
+  {
+    name: "release audit",
+    bindery: true,
+    anonymous: true,
+    argv: ({ work, sigstore }) => [
+      "release",
+      "audit",
+      "--publication",
+      `${json(work, "evidence/publication_evidence_report.json").evidence_release.assets_url}/publication_evidence_report.json`,
+      "--signer-identity",
+      sigstore.identity,
+      "--signer-issuer",
+      sigstore.issuer,
+      "--trusted-root",
+      TRUSTED_ROOT,
+      "--output",
+      "evidence/release_audit_report.json",
+    ],
+  },
   { name: "index publish", bindery: true, argv: () => ["index", "publish"] },
   {
     name: "update by pin",
@@ -102,8 +126,9 @@ export async function rehearse(options: { example?: string; workdir?: string; on
   const steps: RehearsalStep[] = [];
   try {
     const env = { ...process.env, ...emulators.env, ...REHEARSAL_ENV };
+    writeFileSync(join(work, TRUSTED_ROOT), `${JSON.stringify(emulators.sigstore.trustedRoot, null, 2)}\n`);
     for (const [index, step] of REHEARSAL.entries()) {
-      const argv = step.argv({ work, hub: emulators.hub.origin });
+      const argv = step.argv({ work, hub: emulators.hub.origin, sigstore: { identity: REHEARSAL_SIGNER, issuer: emulators.sigstore.issuer } });
       const command = step.bindery ? [process.execPath, BIN, ...argv] : argv;
       const started = Date.now();
       const stepEnv = step.anonymous ? Object.fromEntries(Object.entries(env).filter(([k]) => k !== "HF_TOKEN" && k !== "GITHUB_TOKEN")) : env;

@@ -31,7 +31,14 @@ describe("bindery emulate", () => {
       child.on("exit", () => reject(new Error(`bindery emulate exited early: ${out}`)));
     });
     try {
-      expect(ready.env).toEqual({ HF_ENDPOINT: ready.origins.hub, GITHUB_API_URL: ready.origins.github_api, GITHUB_SERVER_URL: ready.origins.github_api });
+      expect(ready.env).toEqual({
+        HF_ENDPOINT: ready.origins.hub,
+        GITHUB_API_URL: ready.origins.github_api,
+        GITHUB_SERVER_URL: ready.origins.github_api,
+        SIGSTORE_FULCIO_URL: ready.origins.fulcio,
+        SIGSTORE_REKOR_URL: ready.origins.rekor,
+        SIGSTORE_ID_TOKEN: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/),
+      });
       for (const origin of Object.values(ready.origins)) expect(origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       await createRepo({ repo: { type: "model", name: "example/tried" }, accessToken: "hf_emulated", hubUrl: ready.env.HF_ENDPOINT! });
       const files = [];

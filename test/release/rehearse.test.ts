@@ -24,13 +24,36 @@ describe("bindery rehearse", () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const json = result.json<{ ok: boolean; steps: { name: string; ok: boolean; duration_ms: number }[]; artifacts: string[] }>();
     expect(json.ok).toBe(true);
-    expect(json.steps.map((s) => s.name).slice(-11)).toEqual(["paper draft", "verify --release", "hub plan", "hub publish", "release candidate", "release replay", "release publication (evidence release)", "release audit", "index add", "index publish", "update by pin"]);
+    expect(json.steps.map((s) => s.name).slice(-14)).toEqual([
+      "paper draft",
+      "verify --release",
+      "hub plan",
+      "hub publish",
+      "release candidate",
+      "release replay",
+      "index add",
+      "release publication",
+      "sign the evidence (keyless)",
+      "attest the release",
+      "release publication (evidence release)",
+      "release audit",
+      "index publish",
+      "update by pin",
+    ]);
     expect(json.steps.every((s) => s.ok && s.duration_ms >= 0)).toBe(true);
     expect(json.artifacts).toEqual(expect.arrayContaining(["evidence/publication_evidence_report.json", "evidence/release_audit_report.json", "replay/clean_machine_demo_report.json"]));
 
     const read = (file: string) => JSON.parse(readFileSync(join(work, file), "utf8"));
     expect(read("evidence/publication_evidence_report.json")).toMatchObject({ ok: true, generated_by: "bindery release publication" });
     expect(read("evidence/release_audit_report.json")).toMatchObject({ ok: true, generated_by: "bindery release audit", findings: [] });
+    // The evidence is signed, and the audit checked every signature against the rehearsal's signer.
+    const signatures = read("evidence/signatures/signatures.json");
+    expect(signatures.signer).toMatchObject({ mode: "keyless", identity: "release@bindery.invalid" });
+    expect(signatures.signatures.map((s: { label: string }) => s.label).sort()).toEqual(
+      ["clean_machine_demo_report.json", "dataset/SHA256SUMS", "demo/SHA256SUMS", "hub_publish_report.json", "hub_release_plan.json", "model/SHA256SUMS", "model/training/training_run_SHA256SUMS", "paper/SHA256SUMS", "publication_evidence_report.json", "release_candidate_report.json", "release_index.json"].sort(),
+    );
+    const audit = read("evidence/release_audit_report.json").checks.find((c: { id: string }) => c.id === "signatures");
+    expect(audit).toMatchObject({ ok: true, detail: `${signatures.signatures.length} signatures in signatures.json verify offline, signed by release@bindery.invalid (${signatures.signer.issuer}).` });
     expect(read("evidence/release_candidate_report.json")).toMatchObject({ ready: true });
     expect(read("replay/clean_machine_demo_report.json")).toMatchObject({ ok: true });
     // The release by its pin: the published model, byte for byte.
