@@ -58,7 +58,9 @@ describe("the evidence release and bindery release audit", () => {
     const json = result.json<{ ok: boolean; checks: { id: string; ok: boolean }[]; findings: Found[] }>();
     expect(json.ok).toBe(true);
     expect(json.findings).toEqual([]);
-    expect(json.checks.map((c) => c.id)).toEqual(["evidence", "chain", "tag:hub:model", "files:hub:model", "bytes:hub:model", "tag:hub:dataset", "files:hub:dataset", "bytes:hub:dataset", "files:github:release", "bytes:github:release"]);
+    // An unsigned release: the signatures row says there is nothing signed to check.
+    expect(json.checks.find((c) => c.id === "signatures")).toMatchObject({ ok: true, detail: "the evidence release holds no signatures.json: nothing signed to check." });
+    expect(json.checks.map((c) => c.id)).toEqual(["evidence", "signatures", "chain", "tag:hub:model", "files:hub:model", "bytes:hub:model", "tag:hub:dataset", "files:hub:dataset", "bytes:hub:dataset", "files:github:release", "bytes:github:release"]);
   });
 
   it("catches a byte changed on the host after publication, naming the file", async () => {
