@@ -30,10 +30,9 @@ interface YankFlags extends OutputFlags {
 
 /** Today (UTC), or SOURCE_DATE_EPOCH's day, or --date checked as a real date. */
 async function dayOf(flag: string | undefined): Promise<string> {
-  const [{ generatedAt }, { BinderyError }] = await Promise.all([import("../evidence/time.js"), import("../evidence/errors.js")]);
+  const [{ generatedAt, isCalendarDate }, { BinderyError }] = await Promise.all([import("../evidence/time.js"), import("../evidence/errors.js")]);
   if (flag === undefined) return generatedAt().slice(0, 10);
-  const date = new Date(`${flag}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(flag) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== flag) throw new BinderyError("USAGE", `--date ${flag} is not a real date (YYYY-MM-DD).`);
+  if (!isCalendarDate(flag)) throw new BinderyError("USAGE", `--date ${flag} is not a real date (YYYY-MM-DD).`);
   return flag;
 }
 

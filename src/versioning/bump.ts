@@ -5,6 +5,7 @@
  * release folds in the sections of its own pre-releases, and Keep a Changelog's compare links
  * follow. Everything is computed and checked before any file is written.
  */
+import { isCalendarDate } from "../evidence/time.js";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../evidence/atomic.js";
@@ -46,13 +47,6 @@ export function nextVersion(current: Version, kind: BumpKind, preid?: string): V
       return { major, minor, patch, prerelease };
     }
   }
-}
-
-/** A real calendar date, YYYY-MM-DD. */
-export function isCalendarDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Finding } from "../evidence/errors.js";
 import { finding } from "../evidence/rules/engine.js";
+import { isCalendarDate } from "../evidence/time.js";
 import { compareVersions } from "./compare.js";
 import { formatVersion, tryParseVersion, type Version } from "./pins.js";
 
@@ -12,10 +13,6 @@ export const CHANGE_KINDS = ["Added", "Changed", "Deprecated", "Removed", "Fixed
 
 const RELEASE = /^## \[([^\]]+)\] - (\d{4}-\d{2}-\d{2})(?: \[YANKED\])?\s*$/;
 
-function validDate(text: string): boolean {
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
-}
 
 export interface ChangelogCheck {
   ok: boolean;
@@ -54,7 +51,7 @@ export function checkChangelog(text: string, options: { file?: string; release?:
         } else {
           const version = tryParseVersion(m[1]!);
           if (!version || m[1]!.startsWith("v")) bad(line, `"${m[1]}" is not a semver version (no leading v).`);
-          if (!validDate(m[2]!)) bad(line, `"${m[2]}" is not a real date (YYYY-MM-DD).`);
+          if (!isCalendarDate(m[2]!)) bad(line, `"${m[2]}" is not a real date (YYYY-MM-DD).`);
           if (version) {
             const earlier = releases.find((r) => compareVersions(r.version, version) === 0);
             if (earlier) bad(line, `${formatVersion(version)} has a second section (the first is on line ${earlier.line}).`);
