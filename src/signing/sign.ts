@@ -10,8 +10,9 @@
  * Both go through @sigstore/sign's bundle builders, so the bundles are the ones cosign and
  * sigstore-js read.
  */
-import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from "node:crypto";
 import { BinderyError } from "../evidence/errors.js";
+import { certificateIdentity, keyFingerprint } from "./identity.js";
 
 export const PUBLIC_GOOD = { fulcio: "https://fulcio.sigstore.dev", rekor: "https://rekor.sigstore.dev" } as const;
 
@@ -40,7 +41,7 @@ export function signingSettings(options: { key?: string; keyPem?: string; fulcio
     } catch (error) {
       throw new BinderyError("INPUT_INVALID", `--key ${options.key} is not a PEM private key: ${(error as Error).message.split("\n")[0]}.`, { cause: error });
     }
-    return { mode: "key", privateKey, hint: keyHint(createPublicKey(privateKey)) };
+    return { mode: "key", privateKey, hint: keyFingerprint(createPublicKey(privateKey)) };
   }
   return {
     mode: "keyless",
@@ -49,11 +50,6 @@ export function signingSettings(options: { key?: string; keyPem?: string; fulcio
     tsaURL: options.tsaURL ?? env.SIGSTORE_TSA_URL ?? null,
     env,
   };
-}
-
-/** The key's hint: sha256 of its SubjectPublicKeyInfo DER, as cosign names keys. */
-export function keyHint(publicKey: KeyObject): string {
-  return createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("hex");
 }
 
 /** The identity token: SIGSTORE_ID_TOKEN, else the CI's ambient OIDC (GitHub Actions with `id-token: write`). */
@@ -126,9 +122,6 @@ export async function signerOf(bundle: SerializedBundle): Promise<SignerInfo> {
   const raw = material?.certificate?.rawBytes ?? material?.x509CertificateChain?.certificates[0]?.rawBytes;
   if (!raw) return { mode: "key", identity: material?.publicKey?.hint ?? "", issuer: null };
   const { X509Certificate } = await import("@sigstore/core");
-  const cert = X509Certificate.parse(Buffer.from(raw, "base64"));
-  const san = cert.extSubjectAltName;
-  const identity = san?.rfc822Name ?? san?.uri ?? "";
-  const issuer = cert.extension("1.3.6.1.4.1.57264.1.1")?.value.toString("utf8") ?? null;
-  return { mode: "keyless", identity, issuer };
+  const { identity, issuer } = certificateIdentity(X509Certificate.parse(Buffer.from(raw, "base64")));
+  return { mode: "keyless", identity: identity ?? "", issuer };
 }

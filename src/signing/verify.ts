@@ -18,25 +18,18 @@
  *
  * Sigstore packages are imported inside the functions, so importing this module stays fast.
  */
-import { createHash, createPublicKey, createVerify, verify as cryptoVerify, type KeyObject } from "node:crypto";
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { createPublicKey, type KeyObject } from "node:crypto";
 import type { Bundle } from "@sigstore/bundle";
 import type { X509Certificate } from "@sigstore/core";
 import type { SignedEntity, TrustMaterial, VerifierOptions } from "@sigstore/verify";
-import { BinderyError, NOT_REGULAR_FILE, inputError } from "../evidence/errors.js";
+import { BinderyError } from "../evidence/errors.js";
+import { certificateIdentity, keyFingerprint } from "./identity.js";
+import { dataShown, describeSubjects, nodeHash, parseStatement, readSigned, withDigest, type Digest, type SignedData } from "./signed-data.js";
 import { loadTrustedRoot } from "./trust.js";
+import { integratedTime, verificationFailure, type FailureContext } from "./verify-failure.js";
 
-export type DigestAlgorithm = "sha256" | "sha384" | "sha512";
-
-export interface Digest {
-  algorithm: DigestAlgorithm;
-  /** Lowercase hexadecimal. */
-  hex: string;
-}
-
-/** The bytes a bundle is checked against: in memory, or a file streamed from disk. */
-export type SignedData = Buffer | { path: string; shown?: string };
+export { certificateIdentity, keyFingerprint } from "./identity.js";
+export { parseDigest, shortDigest, type Digest, type DigestAlgorithm, type SignedData } from "./signed-data.js";
 
 export interface VerifyBundleOptions {
   /** The bundle, parsed from its JSON. */
@@ -81,32 +74,6 @@ export interface VerifiedSignature {
   trusted_root: string;
 }
 
-const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
-const OID_FULCIO_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1";
-const OID_FULCIO_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8";
-const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha384: 96, sha512: 128 };
-const READ_BYTES = 2 * 1024 * 1024;
-
-/** `sha256:HEX` or `sha512:HEX` from the command line; anything else is a usage error. */
-export function parseDigest(text: string, flag = "--digest"): { algorithm: "sha256" | "sha512"; hex: string } {
-  const match = /^(sha256|sha512):([0-9a-fA-F]+)$/.exec(text.trim());
-  const algorithm = match?.[1] as "sha256" | "sha512" | undefined;
-  const hex = match?.[2];
-  if (!algorithm || !hex || hex.length !== HEX_LENGTH[algorithm]) {
-    throw new BinderyError("USAGE", `${flag} ${JSON.stringify(text)} is not ALG:HEX, with ALG sha256 (64 hex digits) or sha512 (128 hex digits).`);
-  }
-  return { algorithm, hex: hex.toLowerCase() };
-}
-
-/** Abbreviates a digest for a human line: sha512:7bea9f6e7ff3…cd1f258b36. */
-export function shortDigest(digest: Digest): string {
-  return `${digest.algorithm}:${digest.hex.slice(0, 12)}…${digest.hex.slice(-10)}`;
-}
-
-/** The public key's fingerprint: hex sha256 of its SubjectPublicKeyInfo DER (what bindery's key-pair bundles name as their hint). */
-export function keyFingerprint(key: KeyObject): string {
-  return createHash("sha256").update(key.export({ type: "spki", format: "der" })).digest("hex");
-}
 
 /**
  * The combinations a verification accepts (the CLI checks them before reading any file): a key
@@ -174,118 +141,6 @@ function leafCertificate(bundle: Bundle, shown: string, X509: typeof X509Certifi
   }
 }
 
-/** The identity a certificate names: its SAN and Fulcio's OIDC issuer extension (as @sigstore/verify reads them). */
-export function certificateIdentity(cert: X509Certificate): { identity: string | null; issuer: string | null } {
-  let issuer: string | undefined;
-  const v2 = cert.extension(OID_FULCIO_ISSUER_V2);
-  if (v2) issuer = v2.valueObj.subs[0]?.value.toString("ascii");
-  else issuer = cert.extension(OID_FULCIO_ISSUER_V1)?.value.toString("ascii");
-  return { identity: cert.subjectAltName ?? null, issuer: issuer ?? null };
-}
-
-function nodeHash(algorithm: number, HashAlgorithm: { SHA2_256: number; SHA2_384: number; SHA2_512: number; HASH_ALGORITHM_UNSPECIFIED: number }): DigestAlgorithm | undefined {
-  if (algorithm === HashAlgorithm.SHA2_256 || algorithm === HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED) return "sha256";
-  if (algorithm === HashAlgorithm.SHA2_384) return "sha384";
-  if (algorithm === HashAlgorithm.SHA2_512) return "sha512";
-  return undefined;
-}
-
-function dataShown(data: SignedData | undefined, digest: Digest | undefined): string {
-  if (data === undefined) return digest ? `digest ${digest.algorithm}:${digest.hex}` : "the signed bytes";
-  return Buffer.isBuffer(data) ? "the signed bytes" : `file ${data.shown ?? data.path}`;
-}
-
-/** `file x (sha512:…)`, or `digest sha512:…` when the digest was given. */
-function withDigest(what: string, digest: Digest): string {
-  return what.startsWith("digest ") ? what : `${what} (${digest.algorithm}:${digest.hex})`;
-}
-
-/**
- * Reads the signed bytes once, in 2 MiB chunks: their digests (for each algorithm asked), and
- * whether `signature` verifies over them with `key` (when given). Ed25519 signs the message
- * itself, not a digest of it, so an Ed25519 check reads the whole file into memory.
- */
-async function readSigned(
-  data: SignedData,
-  algorithms: readonly DigestAlgorithm[],
-  check?: { key: KeyObject; algorithm: DigestAlgorithm; signature: Buffer },
-): Promise<{ digests: Map<DigestAlgorithm, string>; verified: boolean }> {
-  const pure = check !== undefined && (check.key.asymmetricKeyType === "ed25519" || check.key.asymmetricKeyType === "ed448");
-  const hashes = algorithms.map((a) => [a, createHash(a)] as const);
-  const verifier = check && !pure ? createVerify(check.algorithm) : undefined;
-  const whole: Buffer[] = [];
-  const update = (chunk: Buffer) => {
-    for (const [, hash] of hashes) hash.update(chunk);
-    verifier?.update(chunk);
-    if (pure) whole.push(chunk);
-  };
-  if (Buffer.isBuffer(data)) {
-    update(data);
-  } else {
-    const shown = data.shown ?? data.path;
-    try {
-      const handle = await open(data.path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-      try {
-        if (!(await handle.stat()).isFile()) throw Object.assign(new Error(`${shown} is not a regular file`), { code: NOT_REGULAR_FILE });
-        const buffer = Buffer.allocUnsafe(READ_BYTES);
-        for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-          if (bytesRead === 0) break;
-          // Ed25519 keeps the chunks, so they must not share the scratch buffer.
-          update(pure ? Buffer.from(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead));
-        }
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      throw inputError(error, shown);
-    }
-  }
-  let verified = false;
-  if (check) {
-    try {
-      verified = pure ? cryptoVerify(null, Buffer.concat(whole), check.key, check.signature) : verifier!.verify(check.key, check.signature);
-    } catch {
-      verified = false;
-    }
-  }
-  return { digests: new Map(hashes.map(([a, hash]) => [a, hash.digest("hex")])), verified };
-}
-
-interface Statement {
-  subjects: { name: string; digest: Record<string, string> }[];
-}
-
-function parseStatement(bundle: Bundle, shown: string): Statement {
-  if (bundle.content.$case !== "dsseEnvelope") throw new Error("not a DSSE bundle");
-  const envelope = bundle.content.dsseEnvelope;
-  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    throw new BinderyError("INPUT_INVALID", `bundle ${shown} signs a DSSE payload of type ${JSON.stringify(envelope.payloadType)}, not an in-toto statement (${IN_TOTO_PAYLOAD_TYPE}): it names no subject a file could be checked against.`);
-  }
-  let statement: { subject?: unknown };
-  try {
-    statement = JSON.parse(Buffer.from(envelope.payload).toString("utf8")) as { subject?: unknown };
-  } catch (error) {
-    throw new BinderyError("INPUT_INVALID", `bundle ${shown} signs an in-toto payload that is not JSON: ${(error as Error).message}.`, { cause: error });
-  }
-  const subjects: Statement["subjects"] = [];
-  for (const s of Array.isArray(statement?.subject) ? (statement.subject as unknown[]) : []) {
-    if (typeof s !== "object" || s === null) continue;
-    const { name, digest } = s as { name?: unknown; digest?: unknown };
-    const digests: Record<string, string> = {};
-    if (typeof digest === "object" && digest !== null) {
-      for (const [alg, hex] of Object.entries(digest)) if (typeof hex === "string") digests[alg] = hex.toLowerCase();
-    }
-    subjects.push({ name: typeof name === "string" ? name : "", digest: digests });
-  }
-  return { subjects };
-}
-
-function describeSubjects(subjects: Statement["subjects"]): string {
-  if (subjects.length === 0) return "it has no subjects";
-  const shown = subjects.slice(0, 5).map((s) => `${s.name || "(unnamed)"} (${Object.entries(s.digest).map(([a, h]) => `${a}:${h}`).join(", ") || "no digest"})`);
-  return `its subjects are ${shown.join("; ")}${subjects.length > 5 ? `; and ${subjects.length - 5} more` : ""}`;
-}
 
 /** Verifies one bundle offline; returns what it proved, or throws a BinderyError saying what did not hold. */
 export async function verifyBundle(options: VerifyBundleOptions): Promise<VerifiedSignature> {
@@ -435,112 +290,4 @@ export async function verifyBundle(options: VerifyBundleOptions): Promise<Verifi
     digest: checked!,
     trusted_root: trusted.shown,
   };
-}
-
-function integratedTime(seconds: string): string | null {
-  const n = Number(seconds);
-  return Number.isFinite(n) && n > 0 ? new Date(n * 1000).toISOString().replace(/\.000Z$/, "Z") : null;
-}
-
-interface FailureContext {
-  shown: string;
-  bundle: Bundle;
-  trust: TrustMaterial;
-  trustedShown: string;
-  shippedRoot: boolean;
-  cert: X509Certificate | undefined;
-  found: { identity: string | null; issuer: string | null };
-  keyShown?: string;
-  fingerprint?: string;
-  hint?: string;
-  /** "file x", "digest …", "the signed bytes". */
-  what: string;
-  fileDigest?: Digest;
-  messageDigest?: string;
-}
-
-/**
- * Turns @sigstore/verify's error into bindery's: SIGNATURE_UNTRUSTED when the bundle rests on an
- * authority (certificate authority, transparency or CT log, key) the trusted root does not hold,
- * SIGNATURE_INVALID when the authority is trusted but its check fails (something was changed).
- */
-function verificationFailure(error: unknown, c: FailureContext): BinderyError {
-  if (error instanceof BinderyError) return error;
-  const e = error as { name?: string; code?: string; message?: string };
-  const code = e.code ?? e.name ?? "ERROR";
-  const detail = `(@sigstore/verify: ${code}: ${e.message ?? String(error)})`;
-  const invalid = (reason: string) => new BinderyError("SIGNATURE_INVALID", `bundle ${c.shown} does not verify: ${reason} ${detail}.`, { cause: error });
-  const untrusted = (reason: string) =>
-    new BinderyError("SIGNATURE_UNTRUSTED", `bundle ${c.shown} is not trusted by ${c.trustedShown}: ${reason} ${detail}.`, {
-      hint: c.shippedRoot
-        ? "A bundle from a private Sigstore deployment verifies against that deployment's root: pass it with --trusted-root."
-        : "Check --trusted-root: a bundle from Sigstore's public-good instance verifies against the shipped root (no --trusted-root).",
-      cause: error,
-    });
-  const entries = c.bundle.verificationMaterial.tlogEntries;
-  const entryName = (i: number) => `its transparency-log entry (log index ${entries[i]?.logIndex ?? "?"})`;
-  const logTrusted = (logId: Buffer | undefined) => logId !== undefined && c.trust.tlogs.some((t) => t.logID.equals(logId));
-  const signer = c.cert ? `its certificate for ${c.found.identity ?? "(no identity)"} (issuer ${c.found.issuer ?? "none"})` : "its key";
-
-  if (e.name === "PolicyError" || code === "UNTRUSTED_SIGNER_ERROR") {
-    return new BinderyError("SIGNER_MISMATCH", `bundle ${c.shown} was signed as ${c.found.identity ?? "(no identity)"} (issuer ${c.found.issuer ?? "none"}), which the policy does not allow ${detail}.`, { cause: error });
-  }
-  switch (code) {
-    case "CERTIFICATE_ERROR": {
-      const cert = c.cert;
-      if (/SCT/.test(e.message ?? "")) {
-        const scts = cert?.extSCT?.signedCertificateTimestamps ?? [];
-        const foreign = scts.find((s) => !c.trust.ctlogs.some((log) => log.logID.equals(s.logID)));
-        if (scts.length === 0) return untrusted(`${signer} carries no signed certificate timestamp, and the root requires one from its certificate-transparency logs`);
-        if (foreign) return untrusted(`${signer} was logged by a certificate-transparency log (id ${foreign.logID.toString("base64")}) that is not in the root`);
-        return invalid(`the signed certificate timestamp in ${signer} does not verify with its CT log's key: the certificate was changed`);
-      }
-      const issued = cert !== undefined && c.trust.certificateAuthorities.some((ca) => ca.certChain.some((candidate) => {
-        try {
-          return cert.verify(candidate);
-        } catch {
-          return false;
-        }
-      }));
-      if (!issued) return untrusted(`${signer} was not issued by a certificate authority in the root`);
-      const times = entries.map((t) => integratedTime(t.integratedTime)).filter((t): t is string => t !== null);
-      if (cert && times.some((t) => !cert.validForDate(new Date(t)))) {
-        return invalid(`${signer} was not valid when the transparency log recorded the signature (${times.join(", ")}; the certificate is valid ${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()})`);
-      }
-      return untrusted(`${signer} does not chain to a certificate authority the root trusts at the time of signing (${times.join(", ") || "no timestamp"})`);
-    }
-    case "TLOG_INCLUSION_PROMISE_ERROR":
-    case "TLOG_INCLUSION_PROOF_ERROR": {
-      const foreign = entries.findIndex((t) => !logTrusted(t.logId?.keyId));
-      if (foreign >= 0) return untrusted(`${entryName(foreign)} was made by a transparency log (id ${entries[foreign]!.logId?.keyId.toString("base64") ?? "none"}) that is not in the root`);
-      return code === "TLOG_INCLUSION_PROMISE_ERROR"
-        ? invalid(`the signed entry timestamp of ${entryName(0)} does not verify with the log's key: the entry was changed after it was logged`)
-        : invalid(`the inclusion proof of ${entryName(0)} does not verify against the log's signed checkpoint`);
-    }
-    case "TLOG_BODY_ERROR":
-      return invalid(
-        c.bundle.content.$case === "dsseEnvelope"
-          ? `the signed envelope differs from what ${entryName(0)} records: the in-toto payload or its signature was changed after signing`
-          : `the message signature or digest differs from what ${entryName(0)} records: the bundle was changed after signing`,
-      );
-    case "TLOG_MISSING_INCLUSION_ERROR":
-      return invalid(`${entryName(0)} has neither a signed entry timestamp nor an inclusion proof, so its inclusion in the log cannot be checked`);
-    case "TLOG_ERROR":
-      return invalid(`it has no transparency-log entry, and a keyless signature must be logged`);
-    case "PUBLIC_KEY_ERROR":
-      return untrusted(`its key is not ${c.keyShown ?? "a key the root holds"}`);
-    case "SIGNATURE_ERROR": {
-      if (c.fileDigest && c.messageDigest !== undefined && c.fileDigest.hex !== c.messageDigest) {
-        return invalid(`${c.what} has ${c.fileDigest.algorithm} ${c.fileDigest.hex}, but the bundle signed bytes with ${c.fileDigest.algorithm} ${c.messageDigest}: it is not the file that was signed`);
-      }
-      if (c.fingerprint !== undefined) {
-        const names = c.hint !== undefined && c.hint !== "" && c.hint !== c.fingerprint && c.hint !== Buffer.from(c.fingerprint, "hex").toString("base64");
-        if (names) return untrusted(`its signature does not verify with ${c.keyShown} (sha256 ${c.fingerprint}), and the bundle names another key (hint ${c.hint}): it was signed by another key`);
-        return invalid(`its signature does not verify over ${c.what} with ${c.keyShown} (sha256 ${c.fingerprint}): the signed bytes or the signature changed`);
-      }
-      return invalid(`its signature does not verify over ${c.bundle.content.$case === "dsseEnvelope" ? "the in-toto payload" : c.what} with the key in ${signer}: the signed content or the signature changed`);
-    }
-    default:
-      return invalid("@sigstore/verify rejected it");
-  }
 }
