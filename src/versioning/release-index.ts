@@ -11,7 +11,7 @@ import { defineArtifact, parseArtifact, parseJson, readArtifact } from "../evide
 import { BinderyError, inputError } from "../evidence/errors.js";
 import { sha256HexSchema } from "../evidence/identity.js";
 import { compareVersions } from "./compare.js";
-import { formatVersion, parsePin, parseVersion, tryParseVersion } from "./pins.js";
+import { parsePin, parseVersion, tryParseVersion } from "./pins.js";
 
 export const INDEX_FILE = "release_index.json";
 export const INDEX_GENERATOR = "bindery index";
@@ -145,5 +145,3 @@ export function yankOf(entry: IndexEntry, revoked: readonly Revocation[] = []): 
   const revocation = revoked.find((r) => r.model_id === entry.model_id);
   return revocation ? { reason: revocation.reason, upgradeTo: revocation.upgrade_to } : null;
 }
-
-export const canonicalVersion = (text: string): string => formatVersion(parseVersion(text));
