@@ -24,6 +24,7 @@ import { registerIndex, registerYank } from "./release-index.js";
 import { registerResolve } from "./resolve.js";
 import { registerTrust, registerVerifySignature } from "./signing.js";
 import { registerAttest, registerSign } from "./sign.js";
+import { registerGate } from "./gate.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
 import { reportError } from "./output.js";
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
   registerTrust(program);
   registerSign(program);
   registerAttest(program);
+  registerGate(program);
   return program;
 }
 

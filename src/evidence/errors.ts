@@ -76,6 +76,7 @@ export const errorCodes = {
   SIGNER_MISMATCH: [ExitCode.verificationFailed, "a bundle was signed by another identity or OIDC issuer than the one required"],
   DIGEST_NOT_SUBJECT: [ExitCode.verificationFailed, "a file's digest is not among the subjects of the in-toto statement in a DSSE bundle"],
   SIGNING_FAILED: [ExitCode.remote, "signing did not complete: the identity token, Fulcio, Rekor or the timestamp authority failed"],
+  TARGET_NOT_MET: [ExitCode.verificationFailed, "a metric is outside a target's threshold (bindery.yaml targets: NAME:SPLIT min/max)"],
   VERIFICATION_FAILED: [ExitCode.verificationFailed, "a verifier found one or more problems; each is listed with its own code"],
   INTERNAL: [ExitCode.internal, "a bug in bindery: please report it with BINDERY_DEBUG=1 output"],
 } as const satisfies Record<string, readonly [ExitCode, string]>;

@@ -1,0 +1,82 @@
+/**
+ * The release stage's promises about results: the config's targets (thresholds on NAME:SPLIT
+ * metrics of the model package's eval_metrics.json), and for a PATCH version the golden row, since
+ * a patch does not change outputs on a fixed input: the demo's inputs and outputs must be the
+ * previous release's, byte for byte.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { rowOf, type GateContext } from "./gate.js";
+import type { GateRow } from "./schema.js";
+
+interface MetricRow {
+  name: string;
+  split: string;
+  value: number;
+}
+
+export async function targetRows(context: GateContext): Promise<GateRow[]> {
+  const targets = Object.entries(context.settings.targets);
+  if (targets.length === 0) return [rowOf(context, { id: "targets", status: "skipped", code: null, message: "bindery.yaml declares no targets.", files: [] })];
+  const file = join(context.settings.dirs.model, "eval_metrics.json");
+  const shown = context.show(file);
+  if (!existsSync(file)) return targets.map(([name]) => rowOf(context, { id: `target:${name}`, status: "failed", code: "MISSING_EVIDENCE", message: `${shown} does not exist, so target ${name} cannot be checked.`, files: [shown] }));
+  const rows = (JSON.parse(await readFile(file, "utf8")) as { rows?: MetricRow[] }).rows ?? [];
+  return targets.map(([name, target]) => {
+    const problems: { code: string; text: string }[] = [];
+    const met: string[] = [];
+    for (const [key, { min, max }] of Object.entries(target.metrics)) {
+      const [metric, split] = key.split(":") as [string, string];
+      const row = rows.find((r) => r.name === metric && r.split === split);
+      if (!row) {
+        problems.push({ code: "MISSING_METRIC", text: `${key} is not reported in ${shown}` });
+        continue;
+      }
+      const bound = min !== undefined && row.value < min ? `below its minimum ${min}` : max !== undefined && row.value > max ? `above its maximum ${max}` : undefined;
+      if (bound) problems.push({ code: "TARGET_NOT_MET", text: `${key} is ${row.value}, ${bound}` });
+      else met.push(`${key} ${row.value}`);
+    }
+    const id = `target:${name}`;
+    if (problems.length === 0) return rowOf(context, { id, status: "passed", code: null, message: `target ${name} is met: ${met.join(", ")}.`, files: [] });
+    return rowOf(context, { id, status: "failed", code: problems[0]!.code, message: `target ${name}${target.description ? ` (${target.description})` : ""} is not met: ${problems.map((p) => p.text).join("; ")}.`, files: [shown] });
+  });
+}
+
+interface DemoFile {
+  name: string;
+  file: { path: string; sha256: string; size: number } | null;
+}
+
+async function demoFiles(dir: string): Promise<{ inputs: DemoFile[]; outputs: DemoFile[] }> {
+  const manifest = JSON.parse(await readFile(join(dir, "terminal_demo_manifest.json"), "utf8")) as { input_files: DemoFile[]; output_files: DemoFile[] };
+  return { inputs: manifest.input_files, outputs: manifest.output_files };
+}
+
+/** Names whose bytes differ between two sets of demo files (a name on one side only differs too). */
+function differing(a: readonly DemoFile[], b: readonly DemoFile[]): string[] {
+  const names = [...new Set([...a, ...b].map((f) => f.name))].sort();
+  return names.filter((n) => a.find((f) => f.name === n)?.file?.sha256 !== b.find((f) => f.name === n)?.file?.sha256 || a.find((f) => f.name === n)?.file === undefined);
+}
+
+export async function goldenRow(context: GateContext, patch: boolean): Promise<GateRow> {
+  const id = "golden";
+  if (!patch) return rowOf(context, { id, status: "skipped", code: null, message: `${context.settings.version} is not a PATCH release: its outputs may change.`, files: [] });
+  const previous = context.options.goldenDemo;
+  const demo = context.settings.dirs.demo;
+  if (!previous) {
+    return rowOf(context, { id, status: "failed", code: "MISSING_EVIDENCE", message: `${context.settings.version} is a PATCH release, which must not change outputs on a fixed input: pass --golden-demo with the previous release's demo package to compare.`, files: [] });
+  }
+  try {
+    const [now, before] = await Promise.all([demoFiles(demo), demoFiles(previous)]);
+    const inputs = differing(now.inputs, before.inputs);
+    if (inputs.length > 0) return rowOf(context, { id, status: "failed", code: "DISAGREEMENT", message: `the demo's inputs differ from the previous release's (${inputs.join(", ")}), so its outputs cannot be compared on a fixed input.`, files: [context.show(join(demo, "terminal_demo_manifest.json"))] });
+    const outputs = differing(now.outputs, before.outputs);
+    if (outputs.length > 0) {
+      return rowOf(context, { id, status: "failed", code: "DISAGREEMENT", message: `a PATCH release changed the demo's outputs on the same inputs: ${outputs.join(", ")} differ from the previous release's.`, files: outputs.map((n) => context.show(join(demo, now.outputs.find((f) => f.name === n)?.file?.path ?? "terminal_demo_manifest.json"))) });
+    }
+    return rowOf(context, { id, status: "passed", code: null, message: `the demo's ${now.outputs.length} outputs equal the previous release's, byte for byte, on the same inputs.`, files: [] });
+  } catch (error) {
+    return rowOf(context, { id, status: "failed", code: "INPUT_NOT_FOUND", message: `the demo manifests could not be read: ${(error as Error).message}`, files: [context.show(join(demo, "terminal_demo_manifest.json"))] });
+  }
+}
