@@ -38,3 +38,4 @@ export * from "./hub/index.js";
 export * from "./emulators/index.js";
 export * from "./versioning/index.js";
 export * from "./signing/index.js";
+export * from "./gate/index.js";

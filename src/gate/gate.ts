@@ -89,7 +89,10 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   try {
     loaded = await loadConfig(options.config, cwd);
     if (!loaded) throw Object.assign(new Error(), { gateMissing: true });
-    settings = await resolveSettings(options.config ?? loaded.file, {}, { cwd, env });
+    const resolved = await resolveSettings(options.config ?? loaded.file, {}, { cwd, env });
+    // Absolute package directories: the gate may run for a project other than the process's cwd.
+    const dirs = Object.fromEntries(Object.entries(resolved.dirs).map(([k, d]) => [k, resolve(cwd, d)])) as ReleaseSettings["dirs"];
+    settings = { ...resolved, dirs };
     rows.push(rowOf({ loaded }, { id: "config", status: "passed", code: null, message: `${relative(cwd, loaded.file) || loaded.file} is a valid bindery/config for ${settings.releaseId} (version ${settings.version}).`, files: [] }));
   } catch (error) {
     if ((error as { gateMissing?: boolean }).gateMissing) rows.push(rowOf(undefined, { id: "config", status: "failed", code: "INPUT_NOT_FOUND", message: "there is no bindery.yaml here (pass --config): a gate checks a release the config describes.", files: ["bindery.yaml"] }));
@@ -153,7 +156,7 @@ const PACKAGE_DIRS: readonly [PackageName, keyof ReleaseSettings["dirs"]][] = [
 async function packageRows(context: GateContext, env: NodeJS.ProcessEnv): Promise<GateRow[]> {
   const { settings, options } = context;
   const release = options.stage !== "pr";
-  const exists = (key: keyof ReleaseSettings["dirs"]) => settings.dirs[key] !== undefined && existsSync(resolve(context.base, settings.dirs[key]!));
+  const exists = (key: keyof ReleaseSettings["dirs"]) => settings.dirs[key] !== undefined && existsSync(settings.dirs[key]!);
   const all = PACKAGE_DIRS.every(([, key]) => exists(key));
   const verdict = await verifyRelease({
     modelDir: settings.dirs.model,
@@ -177,8 +180,8 @@ async function packageRows(context: GateContext, env: NodeJS.ProcessEnv): Promis
     if (!exists(key)) {
       rows.push(
         release
-          ? rowOf(context, { id, status: "failed", code: "MISSING_EVIDENCE", message: `the ${name} package (${settings.dirs[key] ?? `packages.${key}`}) does not exist; a release needs every package.`, files: settings.dirs[key] ? [context.show(settings.dirs[key]!)] : ["bindery.yaml"] })
-          : rowOf(context, { id, status: "skipped", code: null, message: `the ${name} package (${settings.dirs[key] ?? `packages.${key}`}) does not exist yet.`, files: [] }),
+          ? rowOf(context, { id, status: "failed", code: "MISSING_EVIDENCE", message: `the ${name} package (${settings.dirs[key] ? context.show(settings.dirs[key]!) : `packages.${key}`}) does not exist; a release needs every package.`, files: settings.dirs[key] ? [context.show(settings.dirs[key]!)] : ["bindery.yaml"] })
+          : rowOf(context, { id, status: "skipped", code: null, message: `the ${name} package (${settings.dirs[key] ? context.show(settings.dirs[key]!) : `packages.${key}`}) does not exist yet.`, files: [] }),
       );
       continue;
     }

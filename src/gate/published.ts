@@ -17,12 +17,14 @@ import { findingsRow, rowOf, type GateContext } from "./gate.js";
 import type { GateRow } from "./schema.js";
 
 export async function publishedRows(context: GateContext, env: NodeJS.ProcessEnv): Promise<GateRow[]> {
-  const dir = resolve(context.base, context.options.evidenceDir ?? "evidence");
+  // Flags are relative to the working directory; the defaults, to the config's directory.
+  const fromCwd = (path: string) => resolve(context.options.cwd ?? process.cwd(), path);
+  const dir = context.options.evidenceDir ? fromCwd(context.options.evidenceDir) : join(context.base, "evidence");
   const files = {
     plan: join(dir, EVIDENCE_NAMES.plan),
     publishReport: join(dir, EVIDENCE_NAMES.publish),
     candidate: join(dir, EVIDENCE_NAMES.candidate),
-    replay: resolve(context.base, context.options.replayReport ?? join("replay", EVIDENCE_NAMES.replay)),
+    replay: context.options.replayReport ? fromCwd(context.options.replayReport) : join(context.base, "replay", EVIDENCE_NAMES.replay),
     publication: join(dir, EVIDENCE_NAMES.publication),
   };
   const missing = Object.values(files).filter((f) => !existsSync(f));

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { rowOf, type GateContext } from "./gate.js";
 import type { GateRow } from "./schema.js";
 
@@ -68,7 +68,7 @@ export async function goldenRow(context: GateContext, patch: boolean): Promise<G
     return rowOf(context, { id, status: "failed", code: "MISSING_EVIDENCE", message: `${context.settings.version} is a PATCH release, which must not change outputs on a fixed input: pass --golden-demo with the previous release's demo package to compare.`, files: [] });
   }
   try {
-    const [now, before] = await Promise.all([demoFiles(demo), demoFiles(previous)]);
+    const [now, before] = await Promise.all([demoFiles(demo), demoFiles(resolve(context.options.cwd ?? process.cwd(), previous))]);
     const inputs = differing(now.inputs, before.inputs);
     if (inputs.length > 0) return rowOf(context, { id, status: "failed", code: "DISAGREEMENT", message: `the demo's inputs differ from the previous release's (${inputs.join(", ")}), so its outputs cannot be compared on a fixed input.`, files: [context.show(join(demo, "terminal_demo_manifest.json"))] });
     const outputs = differing(now.outputs, before.outputs);

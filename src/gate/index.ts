@@ -1,0 +1,3 @@
+export * from "./gate.js";
+export * from "./schema.js";
+export * from "./output.js";

@@ -1,0 +1,146 @@
+/**
+ * `bindery gate` on the bundled example: every stage passes on a clean release (the published
+ * stage after the release is proven on the loopback emulators), and each kind of broken input
+ * shuts the gate with the right row, code and file. The JUnit file parses back into one test case
+ * per row; the step summary has a table row per check; the annotations name the files.
+ */
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { XMLParser } from "fast-xml-parser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bindery, type CliResult } from "../support/cli.js";
+import { PLATFORM_LIMITS, runGate, startEmulators, writeChecksums, type Emulators } from "../support/lib.js";
+import { proveRelease, releaseProject } from "../support/release.js";
+import { tempDir } from "../support/tmp.js";
+
+interface Row {
+  id: string;
+  status: string;
+  ok: boolean;
+  code: string | null;
+  message: string;
+  files: string[];
+}
+
+const gate = (project: string, stage: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => bindery(["gate", "--stage", stage, "--json", ...extra], { cwd: project, env });
+const rowsOf = (r: CliResult) => r.json<{ rows: Row[] }>().rows;
+const failing = (r: CliResult) => rowsOf(r).filter((row) => row.status === "failed").map((row) => [row.id, row.code, row.files]);
+
+describe("bindery gate on a clean release", () => {
+  let emulators: Emulators;
+  beforeAll(async () => {
+    emulators = await startEmulators();
+  });
+  afterAll(() => emulators.close());
+
+  it("passes pr and release, then published once the release is proven", { timeout: 180_000 }, async () => {
+    const project = releaseProject();
+    for (const stage of ["pr", "release"]) {
+      const r = await gate(project, stage);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(rowsOf(r).filter((row) => row.status !== "passed").map((row) => `${row.id} ${row.status}`)).toEqual(stage === "pr" ? ["pack skipped"] : ["pack skipped", "golden skipped"]);
+    }
+    const refused = await gate(project, "published");
+    expect(refused.code).toBe(1);
+    expect(failing(refused)).toEqual([["evidence", "MISSING_EVIDENCE", ["evidence/hub_release_plan.json", "evidence/hub_publish_report.json", "evidence/release_candidate_report.json", "replay/clean_machine_demo_report.json", "evidence/publication_evidence_report.json"]]]);
+
+    await proveRelease(project, emulators.env, { publication: true });
+    mkdirSync(join(project, "evidence"));
+    for (const [from, to] of [["plan.json", "hub_release_plan.json"], ["publish.json", "hub_publish_report.json"], ["candidate.json", "release_candidate_report.json"], ["publication.json", "publication_evidence_report.json"]]) {
+      cpSync(join(project, from), join(project, "evidence", to));
+    }
+    const published = await gate(project, "published");
+    expect(published.code, published.stdout).toBe(0);
+    expect(rowsOf(published).slice(-3).map((row) => `${row.id} ${row.status}`)).toEqual(["evidence passed", "publication passed", "signatures skipped"]);
+
+    // A report changed after the publication bound it: the publication row says so.
+    const candidate = join(project, "evidence/release_candidate_report.json");
+    writeFileSync(candidate, readFileSync(candidate, "utf8").replace('"ready": true', '"ready": true ').replace(/\n$/, "\n\n"));
+    const stale = await gate(project, "published");
+    expect(stale.code).toBe(1);
+    expect(failing(stale).map(([id, code]) => `${id} ${code}`)).toEqual(["publication REPORT_NOT_OK"]);
+  });
+});
+
+describe("bindery gate refuses broken input, naming the row, code and file", () => {
+  it("a stale model card (re-sealed): package:model STALE_RENDER, and the plan waits", async () => {
+    const project = releaseProject();
+    const card = join(project, "release/model/model_card.md");
+    writeFileSync(card, `${readFileSync(card, "utf8")}\nA line the renderer never wrote.\n`);
+    await writeChecksums({ dir: join(project, "release/model"), concurrency: 1 });
+    const r = await gate(project, "pr");
+    expect(r.code).toBe(1);
+    const model = rowsOf(r).find((row) => row.id === "package:model")!;
+    // The card's line, and the card and checksums the paper cites by identity (the forger re-sealed only the model).
+    expect(model).toMatchObject({ status: "failed", code: "STALE_RENDER", files: ["release/model/model_card.md:78", "release/model/model_card.md", "release/model/SHA256SUMS"] });
+    expect(failing(r).map(([id]) => id)).toEqual(["package:model", "plan"]);
+    expect(rowsOf(r).find((row) => row.id === "plan")).toMatchObject({ status: "failed", code: "VERIFICATION_FAILED" });
+  });
+
+  it("a changelog without the release's section: changelog CHANGELOG_INVALID at the release stage (pr does not ask for it)", async () => {
+    const project = releaseProject();
+    const file = join(project, "CHANGELOG.md");
+    const text = readFileSync(file, "utf8");
+    writeFileSync(file, text.slice(0, text.indexOf("## [0.1.0]")));
+    expect((await gate(project, "pr")).code).toBe(0);
+    const r = await gate(project, "release");
+    expect(r.code).toBe(1);
+    expect(failing(r)).toEqual([["changelog", "CHANGELOG_INVALID", ["CHANGELOG.md:1"]]]);
+  });
+
+  it("a file missing from the npm package: pack PACK_INCOMPLETE, naming it", async () => {
+    const project = releaseProject();
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "sensors-example", version: "0.1.0", files: ["scripts/", "dist/", "CHANGELOG.md"] }));
+    const r = await gate(project, "pr");
+    expect(r.code).toBe(1);
+    expect(failing(r)).toEqual([["pack", "PACK_INCOMPLETE", ["dist"]]]);
+  });
+
+  it("a plan over a platform limit: plan PLAN_LIMIT", async () => {
+    const project = releaseProject();
+    const report = await runGate({ stage: "pr", cwd: project, env: {}, limits: { ...PLATFORM_LIMITS, hubFilesPerRepo: 10 } });
+    expect(report.ok).toBe(false);
+    expect(report.rows.filter((row) => row.status === "failed").map((row) => [row.id, row.code])).toEqual([["plan", "PLAN_LIMIT"]]);
+    expect(report.rows.find((row) => row.id === "plan")!.message).toMatch(/files \(limit 10 files per repository\)/);
+  });
+
+  it("a target the metrics miss: target:NAME TARGET_NOT_MET, naming the metrics file", async () => {
+    const project = releaseProject();
+    const config = join(project, "bindery.yaml");
+    writeFileSync(config, readFileSync(config, "utf8").replace('"accuracy:test": { min: 0.8 }', '"accuracy:test": { min: 0.9 }'));
+    const r = await gate(project, "release");
+    expect(r.code).toBe(1);
+    expect(failing(r)).toEqual([["target:first-release", "TARGET_NOT_MET", ["release/model/eval_metrics.json"]]]);
+    expect(rowsOf(r).find((row) => row.id === "target:first-release")!.message).toMatch(/accuracy:test is 0\.85\d+, below its minimum 0\.9/);
+  });
+
+  it("writes JUnit that parses back (a failure exactly for the failing rows), a step summary row per check, and annotations naming the files", async () => {
+    const project = releaseProject();
+    const file = join(project, "CHANGELOG.md");
+    writeFileSync(file, readFileSync(file, "utf8").replace("## [Unreleased]", "## Unreleased"));
+    const summary = join(tempDir(), "summary.md");
+    const r = await bindery(["gate", "--stage", "pr", "--junit", "gate.xml"], { cwd: project, env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary } });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(project, "release_gate_report.json"), "utf8")) as { rows: Row[] };
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(readFileSync(join(project, "gate.xml"), "utf8"));
+    const cases = [parsed.testsuites.testsuite.testcase].flat() as { name: string; failure?: { type: string } }[];
+    expect(cases.map((c) => c.name)).toEqual(report.rows.map((row) => row.id));
+    expect(cases.filter((c) => c.failure).map((c) => [c.name, c.failure!.type])).toEqual(report.rows.filter((row) => row.status === "failed").map((row) => [row.id, row.code]));
+    expect(cases.filter((c) => c.failure).map((c) => c.name)).toEqual(["changelog"]);
+    const tableRows = readFileSync(summary, "utf8").split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Check") && !l.startsWith("| ---"));
+    expect(tableRows).toHaveLength(report.rows.length);
+    const errors = r.stdout.split("\n").filter((l) => l.startsWith("::error "));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const line of errors) expect(line).toMatch(/^::error file=CHANGELOG\.md,line=\d+,title=bindery gate%3A changelog \(CHANGELOG_INVALID\)::/);
+  });
+
+  it("refuses a bad stage and a missing config with their codes", async () => {
+    const dir = tempDir();
+    const bad = await bindery(["gate", "--stage", "nightly"], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/USAGE: --stage must be one of pr, release, published, not "nightly"\./);
+    const none = await gate(dir, "pr");
+    expect(none.code).toBe(1);
+    expect(failing(none)).toEqual([["config", "INPUT_NOT_FOUND", ["bindery.yaml"]]]);
+  });
+});
