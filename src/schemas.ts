@@ -28,7 +28,10 @@ import { candidateReport } from "./release/candidate-schema.js";
 import { publicationReport } from "./release/publication.js";
 import { auditReport } from "./release/audit.js";
 import { releaseIndexSchema, revocationsSchema } from "./versioning/release-index.js";
+import { suiteReport } from "./suite/schema.js";
 import { signaturesSchema } from "./signing/signatures.js";
+import { gateReport } from "./gate/schema.js";
+import { scopeReport } from "./gate/scope.js";
 import { checkpointSidecarSchema, preflightReport, resumeRecord, runManifest, runRecord, trainingMetadataSchema } from "./training/schema.js";
 
 export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: z.ZodType }[] = [
@@ -71,6 +74,9 @@ export const PUBLISHED_SCHEMAS: readonly { file: string; title: string; schema: 
   { file: "clean-machine-demo-report.schema.json", title: "clean_machine_demo_report.json (bindery release replay)", schema: cleanMachineDemoReport.schema },
   { file: "release-index.schema.json", title: "release_index.json (bindery index add, index publish, yank)", schema: releaseIndexSchema },
   { file: "revocations.schema.json", title: "revocations.json (bindery yank): yanked model ids", schema: revocationsSchema },
+  { file: "suite-report.schema.json", title: "suite_report.json (bindery suite)", schema: suiteReport.schema },
+  { file: "release-gate-report.schema.json", title: "release_gate_report.json (bindery gate)", schema: gateReport.schema },
+  { file: "scope-decision.schema.json", title: "scope_decision.json (bindery scope accept)", schema: scopeReport.schema },
   { file: "signatures.schema.json", title: "signatures.json (bindery sign): the signed files and their Sigstore bundles", schema: signaturesSchema },
 ];
 

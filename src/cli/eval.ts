@@ -12,6 +12,7 @@ interface AggregateFlags extends OutputFlags {
   require?: string[];
   config?: string;
   set?: string[];
+  suiteReport?: string;
 }
 
 interface ReportFlags extends OutputFlags {
@@ -33,7 +34,8 @@ export function registerEval(program: Command): void {
         .requiredOption("--output-report <file>", "where to write eval_report.md (inside the model directory)")
         .option("--require <name:split...>", "metrics that must be reported, e.g. accuracy:test")
         .option("--config <file>", "the evaluation config (YAML or JSON)")
-        .option("--set <key=value>", "override a config value (dotted key; value parsed as YAML); repeatable", collect),
+        .option("--set <key=value>", "override a config value (dotted key; value parsed as YAML); repeatable", collect)
+        .option("--suite-report <file>", "suite_report.json (bindery suite --execute): every metrics file must be an output it recorded, with the same sha256"),
     ),
     [
       "bindery eval aggregate --model-dir release/model --metrics-json release/model/eval/test.json --output-metrics release/model/eval_metrics.json --output-report release/model/eval_report.md --require accuracy:test",
@@ -59,6 +61,7 @@ export function registerEval(program: Command): void {
         require: required,
         ...(flags.config ? { config: flags.config } : {}),
         overrides: flags.set ?? [],
+        ...(flags.suiteReport ? { suiteReport: flags.suiteReport } : {}),
       });
       const rows = result.metrics?.rows.length ?? 0;
       return {

@@ -1,6 +1,6 @@
 /** `bindery gate`: go or no-go for a stage of a release, where CI shows it. */
 import type { Command } from "commander";
-import { withExamples, withOutputOptions } from "./common.js";
+import { collect, withExamples, withOutputOptions } from "./common.js";
 import { runCommand, type OutputFlags } from "./output.js";
 
 interface GateFlags extends OutputFlags {
@@ -12,6 +12,8 @@ interface GateFlags extends OutputFlags {
   evidenceDir?: string;
   replayReport?: string;
   pack?: boolean;
+  scope?: string[];
+  suiteReport?: string;
   signerIdentity?: string;
   signerIssuer?: string;
   signerKey?: string;
@@ -32,6 +34,8 @@ export function registerGate(program: Command): void {
         .option("--evidence-dir <dir>", "published stage: where the plan, publish, candidate and publication reports are (default: evidence/ beside bindery.yaml)")
         .option("--replay-report <file>", "published stage: the replay report (default: replay/clean_machine_demo_report.json beside bindery.yaml)")
         .option("--pack", "check the npm package even when package.json is private or absent")
+        .option("--suite-report <file>", "a bindery suite --execute report: every step must have passed (the suite row)")
+        .option("--scope <file>", "release stage: a scope decision (bindery scope accept); its target shows as rescoped while the decision matches its report (repeatable)", collect)
         .option("--signer-identity <id>", "published stage: who must have signed the evidence (overrides signing.identity)")
         .option("--signer-issuer <url>", "published stage: its OIDC issuer (overrides signing.issuer)")
         .option("--signer-key <public.pem>", "published stage: key-pair signatures: the public key that must have signed them")
@@ -58,6 +62,8 @@ export function registerGate(program: Command): void {
         ...(flags.evidenceDir ? { evidenceDir: flags.evidenceDir } : {}),
         ...(flags.replayReport ? { replayReport: flags.replayReport } : {}),
         ...(flags.pack ? { pack: true } : {}),
+        ...(flags.scope ? { scope: flags.scope } : {}),
+        ...(flags.suiteReport ? { suiteReport: flags.suiteReport } : {}),
         signer: {
           ...(flags.signerIdentity ? { identity: flags.signerIdentity } : {}),
           ...(flags.signerIssuer ? { issuer: flags.signerIssuer } : {}),
@@ -68,7 +74,9 @@ export function registerGate(program: Command): void {
       const identity = await writeReport(flags.output, report, GATE_REPORT_FILE);
       if (flags.junit) await writeFileAtomic(flags.junit, junitXml(report));
       if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, stepSummary(report));
-      const github = process.env.GITHUB_ACTIONS === "true" ? annotations(report) : [];
+      const { dirname, resolve } = await import("node:path");
+      const configDir = dirname(resolve(flags.config ?? "bindery.yaml"));
+      const github = process.env.GITHUB_ACTIONS === "true" ? annotations(report, { from: configDir, ...(process.env.GITHUB_WORKSPACE ? { to: process.env.GITHUB_WORKSPACE } : {}) }) : [];
       const failed = report.rows.filter((r) => !r.ok);
       return {
         json: { ok: report.ok, stage: report.stage, report: identity, rows: report.rows, blockers: report.blockers },

@@ -25,8 +25,10 @@ import { registerResolve } from "./resolve.js";
 import { registerTrust, registerVerifySignature } from "./signing.js";
 import { registerAttest, registerSign } from "./sign.js";
 import { registerGate } from "./gate.js";
+import { registerScope } from "./scope.js";
 import { registerModel } from "./model.js";
 import { registerTraining } from "./training.js";
+import { registerSuite } from "./suite.js";
 import { reportError } from "./output.js";
 
 const EXIT_CODES_HELP = `
@@ -58,6 +60,7 @@ export function buildProgram(): Command {
   registerModel(program);
   registerEval(program);
   registerEfficiency(program);
+  registerSuite(program);
   registerTraining(program);
   registerDemo(program);
   registerPaper(program);
@@ -78,6 +81,7 @@ export function buildProgram(): Command {
   registerSign(program);
   registerAttest(program);
   registerGate(program);
+  registerScope(program);
   return program;
 }
 

@@ -11,6 +11,7 @@ interface CandidateFlags extends OutputFlags, SettingOverrides {
   config?: string;
   plan: string;
   publishReport?: string;
+  suiteReport?: string;
   output: string;
   skipPublicChecks?: boolean;
   allowFixture?: boolean;
@@ -27,6 +28,7 @@ export function registerRelease(program: Command): Command {
           .description("fetch the public bytes anonymously and check them against the plan: links, file sets at the tag's commit, every file's sha256 and size; exit 0 only when ready")
           .requiredOption("--plan <file>", "the plan that was published (hub_release_plan.json); embedded whole in the report")
           .option("--publish-report <file>", "the publish report (hub_publish_report.json): its tags must be the tags found")
+          .option("--suite-report <file>", "suite_report.json (bindery suite --execute): the metrics files the model's eval_metrics.json cites must be outputs it recorded, by sha256")
           .requiredOption("--output <file>", "where to write release_candidate_report.json")
           .option("--skip-public-checks", "make no request (only with --allow-fixture; the report is then never ready)")
           .option("--allow-fixture", "allow a fixture candidate (with --skip-public-checks)"),
@@ -41,12 +43,13 @@ export function registerRelease(program: Command): Command {
         import("../evidence/envelope.js"),
         import("../evidence/errors.js"),
       ]);
-      const { config, plan, publishReport, output, skipPublicChecks, allowFixture, json: _j, quiet: _q, ...overrides } = flags;
+      const { config, plan, publishReport, suiteReport, output, skipPublicChecks, allowFixture, json: _j, quiet: _q, ...overrides } = flags;
       const settings = await resolveSettings(config, overrides);
       const report = await releaseCandidate({
         settings,
         planFile: plan,
         ...(publishReport ? { publishReportFile: publishReport } : {}),
+        ...(suiteReport ? { suiteReportFile: suiteReport } : {}),
         skipPublicChecks: skipPublicChecks ?? false,
         allowFixture: allowFixture ?? false,
       });

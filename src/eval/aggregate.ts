@@ -17,6 +17,7 @@ import { pathWithin } from "../evidence/paths.js";
 import { finding } from "../evidence/rules/engine.js";
 import { stringify as stringifyYaml } from "yaml";
 import { MANIFEST_FILE } from "../model/manifest.js";
+import { bindToSuite } from "../suite/bind.js";
 
 const rowSchema = z.strictObject({
   name: z.string().min(1).describe("Metric name, e.g. accuracy"),
@@ -88,6 +89,8 @@ export interface AggregateOptions {
   config?: string;
   /** `key.path=value` overrides (values parsed as YAML), applied to the config in order. */
   overrides?: readonly string[];
+  /** suite_report.json: every metrics file must be an output it recorded, with the same sha256. */
+  suiteReport?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -183,6 +186,10 @@ export async function aggregateEval(options: AggregateOptions): Promise<Aggregat
     }
   }
   const sources = await identitiesOfFiles(options.metricsFiles, { root: modelDir });
+  if (options.suiteReport) {
+    const files = sources.map((s, i) => ({ ...s, abs: options.metricsFiles[i]! }));
+    findings.push(...(await bindToSuite(options.suiteReport, files)).findings);
+  }
   const inputs = [];
   for (const [i, file] of options.metricsFiles.entries()) inputs.push({ file: sources[i]!.path, value: (await readAuthorInput(metricsInput, file)).value });
   const first = inputs[0]!.value;

@@ -26,7 +26,7 @@ import { checkChangelog } from "../versioning/changelog.js";
 import { parseVersion } from "../versioning/pins.js";
 import { publishedRows } from "./published.js";
 import { gateReport, type GateReport, type GateRow, type Stage } from "./schema.js";
-import { goldenRow, targetRows } from "./targets.js";
+import { goldenRow, suiteRow, targetRows } from "./targets.js";
 
 export interface GateOptions {
   stage: Stage;
@@ -43,6 +43,10 @@ export interface GateOptions {
   replayReport?: string;
   /** Run the pack row even when package.json is private or absent. */
   pack?: boolean;
+  /** A `bindery suite --execute` report: the suite row requires every step to have passed. */
+  suiteReport?: string;
+  /** Scope decisions (`bindery scope accept`): their targets' rows show as rescoped while they match. */
+  scope?: readonly string[];
   /** The expected signer of the evidence, over bindery.yaml's signing section. */
   signer?: ExpectedSigner;
 }
@@ -105,6 +109,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   rows.push(await changelogRow(context));
   rows.push(await packRow(context));
   rows.push(...(await packageRows(context, env)));
+  rows.push(await suiteRow(context));
   if (options.stage !== "pr") {
     rows.push(...(await targetRows(context)));
     rows.push(await goldenRow(context, parseVersion(settings.version).patch > 0));

@@ -3,6 +3,7 @@
  * `failure` element exactly for the failing ones) for CI test tabs, a Markdown step summary for
  * GitHub Actions, and `::error file=...::` workflow annotations that name the files.
  */
+import { relative, resolve } from "node:path";
 import type { GateReport, GateRow } from "./schema.js";
 
 const xml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
@@ -42,8 +43,13 @@ export function stepSummary(report: GateReport): string {
   ].join("\n");
 }
 
-/** Workflow commands: one `::error` per failing row and file (or one without a file). */
-export function annotations(report: GateReport): string[] {
+/**
+ * Workflow commands: one `::error` per failing row and file (or one without a file). Files are
+ * named relative to `from` (the config's directory) in the report; GitHub wants them relative to
+ * the workspace, so they are re-based onto `to` when both are given.
+ */
+export function annotations(report: GateReport, paths: { from?: string; to?: string } = {}): string[] {
+  const rebase = (file: string) => (paths.from && paths.to ? relative(paths.to, resolve(paths.from, file)) : file);
   const escape = (text: string) => text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
   const prop = (text: string) => escape(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
   const out: string[] = [];
@@ -52,7 +58,7 @@ export function annotations(report: GateReport): string[] {
     const targets = r.files.length > 0 ? r.files : [undefined];
     for (const f of targets) {
       const [file, line] = f?.split(/:(?=\d+$)/) ?? [];
-      out.push(`::error ${[file ? `file=${prop(file)}` : "", line ? `line=${line}` : "", `title=${prop(title)}`].filter(Boolean).join(",")}::${escape(r.message)}`);
+      out.push(`::error ${[file ? `file=${prop(rebase(file))}` : "", line ? `line=${line}` : "", `title=${prop(title)}`].filter(Boolean).join(",")}::${escape(r.message)}`);
     }
   }
   return out;

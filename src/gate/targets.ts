@@ -7,7 +7,10 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { Config } from "../config/config.js";
+import { identityOfBytes } from "../evidence/identity.js";
 import { rowOf, type GateContext } from "./gate.js";
+import { applyScope, readScopeReports } from "./scope.js";
 import type { GateRow } from "./schema.js";
 
 interface MetricRow {
@@ -16,30 +19,45 @@ interface MetricRow {
   value: number;
 }
 
+type Target = NonNullable<Config["targets"]>[string];
+
+/** What misses a target in a report's metric rows: a metric not reported, or outside its bounds. */
+export function targetProblems(target: Target, rows: readonly MetricRow[], shown: string): { problems: { code: string; text: string }[]; met: string[] } {
+  const problems: { code: string; text: string }[] = [];
+  const met: string[] = [];
+  for (const [key, { min, max }] of Object.entries(target.metrics)) {
+    const [metric, split] = key.split(":") as [string, string];
+    const row = rows.find((r) => r.name === metric && r.split === split);
+    if (!row) {
+      problems.push({ code: "MISSING_METRIC", text: `${key} is not reported in ${shown}` });
+      continue;
+    }
+    const bound = min !== undefined && row.value < min ? `below its minimum ${min}` : max !== undefined && row.value > max ? `above its maximum ${max}` : undefined;
+    if (bound) problems.push({ code: "TARGET_NOT_MET", text: `${key} is ${row.value}, ${bound}` });
+    else met.push(`${key} ${row.value}`);
+  }
+  return { problems, met };
+}
+
+export async function readMetricRows(file: string): Promise<MetricRow[]> {
+  return (JSON.parse(await readFile(file, "utf8")) as { rows?: MetricRow[] }).rows ?? [];
+}
+
 export async function targetRows(context: GateContext): Promise<GateRow[]> {
   const targets = Object.entries(context.settings.targets);
   if (targets.length === 0) return [rowOf(context, { id: "targets", status: "skipped", code: null, message: "bindery.yaml declares no targets.", files: [] })];
   const file = join(context.settings.dirs.model, "eval_metrics.json");
   const shown = context.show(file);
   if (!existsSync(file)) return targets.map(([name]) => rowOf(context, { id: `target:${name}`, status: "failed", code: "MISSING_EVIDENCE", message: `${shown} does not exist, so target ${name} cannot be checked.`, files: [shown] }));
-  const rows = (JSON.parse(await readFile(file, "utf8")) as { rows?: MetricRow[] }).rows ?? [];
+  const rows = await readMetricRows(file);
+  const decisions = await readScopeReports(context.options.scope ?? []);
+  const current = identityOfBytes("eval_metrics.json", await readFile(file));
   return targets.map(([name, target]) => {
-    const problems: { code: string; text: string }[] = [];
-    const met: string[] = [];
-    for (const [key, { min, max }] of Object.entries(target.metrics)) {
-      const [metric, split] = key.split(":") as [string, string];
-      const row = rows.find((r) => r.name === metric && r.split === split);
-      if (!row) {
-        problems.push({ code: "MISSING_METRIC", text: `${key} is not reported in ${shown}` });
-        continue;
-      }
-      const bound = min !== undefined && row.value < min ? `below its minimum ${min}` : max !== undefined && row.value > max ? `above its maximum ${max}` : undefined;
-      if (bound) problems.push({ code: "TARGET_NOT_MET", text: `${key} is ${row.value}, ${bound}` });
-      else met.push(`${key} ${row.value}`);
-    }
+    const { problems, met } = targetProblems(target, rows, shown);
     const id = `target:${name}`;
     if (problems.length === 0) return rowOf(context, { id, status: "passed", code: null, message: `target ${name} is met: ${met.join(", ")}.`, files: [] });
-    return rowOf(context, { id, status: "failed", code: problems[0]!.code, message: `target ${name}${target.description ? ` (${target.description})` : ""} is not met: ${problems.map((p) => p.text).join("; ")}.`, files: [shown] });
+    const failed = rowOf(context, { id, status: "failed", code: problems[0]!.code, message: `target ${name}${target.description ? ` (${target.description})` : ""} is not met: ${problems.map((p) => p.text).join("; ")}.`, files: [shown] });
+    return applyScope(failed, decisions, current, shown);
   });
 }
 
@@ -79,4 +97,30 @@ export async function goldenRow(context: GateContext, patch: boolean): Promise<G
   } catch (error) {
     return rowOf(context, { id, status: "failed", code: "INPUT_NOT_FOUND", message: `the demo manifests could not be read: ${(error as Error).message}`, files: [context.show(join(demo, "terminal_demo_manifest.json"))] });
   }
+}
+
+/** The benchmark and evaluation suite that produced the results, when the gate is given its report: every step ran and wrote its outputs. */
+export async function suiteRow(context: GateContext): Promise<GateRow> {
+  const file = context.options.suiteReport;
+  if (!file) return rowOf(context, { id: "suite", status: "skipped", code: null, message: "no suite report given (--suite-report).", files: [] });
+  const [{ readReport }, { suiteReport }] = await Promise.all([import("../evidence/envelope.js"), import("../suite/schema.js")]);
+  const path = resolve(context.options.cwd ?? process.cwd(), file);
+  const shown = context.show(path);
+  let report;
+  try {
+    report = (await readReport(suiteReport, path, shown)).value;
+  } catch (error) {
+    return rowOf(context, { id: "suite", status: "failed", code: (error as { code?: string }).code ?? "INPUT_INVALID", message: (error as Error).message, files: [shown] });
+  }
+  if (report.mode !== "execute") return rowOf(context, { id: "suite", status: "failed", code: "REPORT_NOT_OK", message: `${shown} is a plan (bindery suite --plan): nothing ran, so it evidences no result; run the suite with --execute.`, files: [shown] });
+  const failed = report.steps.filter((s) => s.status !== "passed");
+  if (report.ok && failed.length === 0) return rowOf(context, { id: "suite", status: "passed", code: null, message: `all ${report.steps.length} steps of the suite ran and wrote their declared outputs.`, files: [] });
+  const first = report.findings.find((f) => f.severity === "error");
+  return rowOf(context, {
+    id: "suite",
+    status: "failed",
+    code: first?.code ?? "RUN_FAILED",
+    message: `the suite did not pass: ${failed.map((s) => `${s.id} ${s.status}${s.problems.length ? ` (${s.problems[0]})` : ""}`).join("; ")}.`,
+    files: [shown, ...new Set(failed.flatMap((s) => s.declared_outputs))],
+  });
 }

@@ -19,11 +19,14 @@ import { candidateReport, type CandidateReport } from "./candidate-schema.js";
 import { PAPER_FILES } from "../paper/schema.js";
 import { RUN_FILES } from "../training/schema.js";
 import { identitiesOf } from "../evidence/identity.js";
+import { bindModelEvalToSuite } from "../suite/bind-model.js";
 
 export interface CandidateOptions {
   settings: ReleaseSettings;
   planFile: string;
   publishReportFile?: string;
+  /** suite_report.json: the metrics files eval_metrics.json cites must be outputs it recorded. */
+  suiteReportFile?: string;
   /** Skip every request (allowed only with allowFixture; the report is then never ready). */
   skipPublicChecks?: boolean;
   allowFixture?: boolean;
@@ -91,6 +94,9 @@ export async function releaseCandidate(options: CandidateOptions): Promise<Candi
     evidence.push(...(await identitiesOf(s.dirs.paper, present.filter((n) => existsSync(join(s.dirs.paper!, n))))).map((i) => ({ ...i, root: "paper" as const })));
   }
 
+  const suite = options.suiteReportFile ? await bindModelEvalToSuite(options.suiteReportFile, s.dirs.model) : null;
+  if (suite) row("suite", suite.findings.length === 0, suite.detail);
+
   const links: CandidateReport["links"] = [];
   const hub: CandidateReport["hub"] = [];
   const github: CandidateReport["github"] = [];
@@ -105,7 +111,7 @@ export async function releaseCandidate(options: CandidateOptions): Promise<Candi
   const checks: CheckRow[] = rows.map((r) => ({ ...r, issue_refs: s.issueRefs[r.id] ?? [] }));
   const decision = decide(checks);
   return buildReport(candidateReport, {
-    inputs: [planIdentity, ...(publishIdentity ? [publishIdentity] : []), ...evidence],
+    inputs: [planIdentity, ...(publishIdentity ? [publishIdentity] : []), ...(suite ? [suite.identity] : []), ...evidence],
     fixture: options.skipPublicChecks === true,
     body: {
       ready: decision.ok,

@@ -43,7 +43,7 @@ describe("the CLI contract", () => {
   });
 
   it.each([
-    [["nope"], "bindery: USAGE: unknown command 'nope'. Run `bindery --help` for usage."],
+    [["xyzzy"], "bindery: USAGE: unknown command 'xyzzy'. Run `bindery --help` for usage."],
     [["checksums", "verify"], "bindery checksums verify: USAGE: missing required argument 'dir'. Run `bindery checksums verify --help` for usage."],
     [["checksums", "write", ".", "--frob"], "bindery checksums write: USAGE: unknown option '--frob'. Run `bindery checksums write --help` for usage."],
   ])("usage error %j: exit 2, one paragraph, no stack trace", async (args, paragraph) => {

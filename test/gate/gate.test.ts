@@ -38,7 +38,7 @@ describe("bindery gate on a clean release", () => {
     for (const stage of ["pr", "release"]) {
       const r = await gate(project, stage);
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(rowsOf(r).filter((row) => row.status !== "passed").map((row) => `${row.id} ${row.status}`)).toEqual(stage === "pr" ? ["pack skipped"] : ["pack skipped", "golden skipped"]);
+      expect(rowsOf(r).filter((row) => row.status !== "passed").map((row) => `${row.id} ${row.status}`)).toEqual(stage === "pr" ? ["pack skipped", "suite skipped"] : ["pack skipped", "suite skipped", "golden skipped"]);
     }
     const refused = await gate(project, "published");
     expect(refused.code).toBe(1);
@@ -46,7 +46,7 @@ describe("bindery gate on a clean release", () => {
 
     await proveRelease(project, emulators.env, { publication: true });
     mkdirSync(join(project, "evidence"));
-    for (const [from, to] of [["plan.json", "hub_release_plan.json"], ["publish.json", "hub_publish_report.json"], ["candidate.json", "release_candidate_report.json"], ["publication.json", "publication_evidence_report.json"]]) {
+    for (const [from, to] of [["plan.json", "hub_release_plan.json"], ["publish.json", "hub_publish_report.json"], ["candidate.json", "release_candidate_report.json"], ["publication.json", "publication_evidence_report.json"]] as const) {
       cpSync(join(project, from), join(project, "evidence", to));
     }
     const published = await gate(project, "published");
@@ -96,6 +96,16 @@ describe("bindery gate refuses broken input, naming the row, code and file", () 
     expect(failing(r)).toEqual([["pack", "PACK_INCOMPLETE", ["dist"]]]);
   });
 
+  it("a failing suite step: suite MISSING_FILE, naming the report and the output never written", async () => {
+    const project = releaseProject();
+    writeFileSync(join(project, "suite.yaml"), ["kind: bindery/suite", "steps:", "  - id: score", "    argv: [node, -e, \"0\"]", "    outputs: [results/score.json]", ""].join("\n"));
+    const ran = await bindery(["suite", "--manifest", "suite.yaml", "--execute", "--output", "suite_report.json"], { cwd: project });
+    expect(ran.code, ran.stderr).toBe(1);
+    const r = await gate(project, "pr", ["--suite-report", "suite_report.json"]);
+    expect(r.code).toBe(1);
+    expect(failing(r)).toEqual([["suite", "MISSING_FILE", ["suite_report.json", "results/score.json"]]]);
+  });
+
   it("a plan over a platform limit: plan PLAN_LIMIT", async () => {
     const project = releaseProject();
     const report = await runGate({ stage: "pr", cwd: project, env: {}, limits: { ...PLATFORM_LIMITS, hubFilesPerRepo: 10 } });
@@ -112,6 +122,33 @@ describe("bindery gate refuses broken input, naming the row, code and file", () 
     expect(r.code).toBe(1);
     expect(failing(r)).toEqual([["target:first-release", "TARGET_NOT_MET", ["release/model/eval_metrics.json"]]]);
     expect(rowsOf(r).find((row) => row.id === "target:first-release")!.message).toMatch(/accuracy:test is 0\.85\d+, below its minimum 0\.9/);
+  });
+
+  it("shows a missed target re-scoped by a decision as rescoped (never passed), and refuses a decision that no longer matches its report", async () => {
+    const project = releaseProject();
+    const config = join(project, "bindery.yaml");
+    writeFileSync(config, readFileSync(config, "utf8").replace('"accuracy:test": { min: 0.8 }', '"accuracy:test": { min: 0.9 }').replace("targets:\n", 'targets:\n  first-release-relaxed:\n    metrics:\n      "accuracy:test": { min: 0.8 }\n'));
+    const accept = (extra: string[]) => bindery(["scope", "accept", "--report", "release/model/eval_metrics.json", "--target", "first-release", "--decision-url", "https://github.com/example/sensors/issues/12", "--rationale", "0.9 assumed the larger dataset", "--json", ...extra], { cwd: project });
+    const undeclared = await accept(["--replacement", "nope"]);
+    expect(undeclared.code).toBe(2);
+    expect(undeclared.stderr).toMatch(/USAGE: --replacement nope is not a target of bindery\.yaml/);
+    const accepted = await accept(["--replacement", "first-release-relaxed", "--issue-ref", "example/sensors#12"]);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.json()).toMatchObject({ target: "first-release", replacement: "first-release-relaxed", missed: expect.stringMatching(/^accuracy:test is 0\.85\d+, below its minimum 0\.9$/) });
+
+    const rescoped = await gate(project, "release", ["--scope", "scope_decision.json"]);
+    expect(rescoped.code, rescoped.stdout).toBe(0);
+    const row = rowsOf(rescoped).find((r) => r.id === "target:first-release")!;
+    expect(row).toMatchObject({ status: "rescoped", ok: true, code: null, issue_refs: ["example/sensors#12"] });
+    expect(row.message).toMatch(/^target first-release is not met \(accuracy:test is 0\.85\d+, below its minimum 0\.9\); re-scoped to first-release-relaxed by https:\/\/github\.com\/example\/sensors\/issues\/12: 0\.9 assumed the larger dataset$/);
+    expect(rowsOf(rescoped).find((r) => r.id === "target:first-release-relaxed")).toMatchObject({ status: "passed" });
+
+    // The metrics change: the decision was made for other numbers.
+    const metrics = join(project, "release/model/eval_metrics.json");
+    writeFileSync(metrics, `${readFileSync(metrics, "utf8")}\n`);
+    const stale = await gate(project, "release", ["--scope", "scope_decision.json"]);
+    expect(stale.code).toBe(1);
+    expect(rowsOf(stale).find((r) => r.id === "target:first-release")).toMatchObject({ status: "failed", code: "DISAGREEMENT", message: expect.stringMatching(/The scope decision scope_decision\.json no longer matches: it was made for eval_metrics\.json sha256 [0-9a-f]{64}, and release\/model\/eval_metrics\.json is now [0-9a-f]{64}; decide again\.$/) });
   });
 
   it("writes JUnit that parses back (a failure exactly for the failing rows), a step summary row per check, and annotations naming the files", async () => {
