@@ -151,6 +151,24 @@ describe("bindery gate refuses broken input, naming the row, code and file", () 
     expect(rowsOf(stale).find((r) => r.id === "target:first-release")).toMatchObject({ status: "failed", code: "DISAGREEMENT", message: expect.stringMatching(/The scope decision scope_decision\.json no longer matches: it was made for eval_metrics\.json sha256 [0-9a-f]{64}, and release\/model\/eval_metrics\.json is now [0-9a-f]{64}; decide again\.$/) });
   });
 
+  it("holds a PATCH release to the previous release's demo outputs (golden): required, compared byte for byte on the same inputs", async () => {
+    const project = releaseProject();
+    const config = join(project, "bindery.yaml");
+    writeFileSync(config, readFileSync(config, "utf8").replace("version: 0.1.0 }", "version: 0.1.1 }"));
+    const golden = async (extra: string[]) => rowsOf(await gate(project, "release", extra)).find((r) => r.id === "golden")!;
+    expect(await golden([])).toMatchObject({ status: "failed", code: "MISSING_EVIDENCE", message: expect.stringMatching(/^0\.1\.1 is a PATCH release, which must not change outputs on a fixed input: pass --golden-demo/) });
+    cpSync(join(project, "release/demo"), join(project, "previous-demo"), { recursive: true });
+    expect(await golden(["--golden-demo", "previous-demo"])).toMatchObject({ status: "passed", message: "the demo's 1 outputs equal the previous release's, byte for byte, on the same inputs." });
+    const manifest = join(project, "previous-demo/terminal_demo_manifest.json");
+    const doc = JSON.parse(readFileSync(manifest, "utf8"));
+    doc.output_files[0].file.sha256 = "0".repeat(64);
+    writeFileSync(manifest, JSON.stringify(doc));
+    expect(await golden(["--golden-demo", "previous-demo"])).toMatchObject({ status: "failed", code: "DISAGREEMENT", files: ["release/demo/outputs/predictions.jsonl"] });
+    doc.input_files[0].file.sha256 = "0".repeat(64);
+    writeFileSync(manifest, JSON.stringify(doc));
+    expect(await golden(["--golden-demo", "previous-demo"])).toMatchObject({ status: "failed", code: "DISAGREEMENT", message: expect.stringMatching(/the demo's inputs differ from the previous release's \(requests\)/) });
+  });
+
   it("writes JUnit that parses back (a failure exactly for the failing rows), a step summary row per check, and annotations naming the files", async () => {
     const project = releaseProject();
     const file = join(project, "CHANGELOG.md");
