@@ -3,58 +3,28 @@
  * copy of configs/example, once per test file; each call returns a copy of the finished project
  * (release/ and runs/ included). Also a forger's re-seal, for one-mutation tests.
  */
-import { spawnSync } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { expect } from "vitest";
-import { CANARIES } from "./cli.js";
+import { expect, inject } from "vitest";
+import { runTutorialIn, type TutorialRun } from "./tutorial.js";
 import { identityOfBytes, prettyJson, renderCitation, renderModelCard, renderPaper, renderTranscript, writeChecksums } from "./lib.js";
 import { suiteTempDir, tempDir } from "./tmp.js";
 
-export const REPO = fileURLToPath(new URL("../..", import.meta.url));
+export { REPO, tutorialScript, type TutorialRun } from "./tutorial.js";
 
-/** The tutorial's shell commands: every ```sh block of docs/tutorial.md, in order. */
-export function tutorialScript(): string {
-  const text = readFileSync(join(REPO, "docs/tutorial.md"), "utf8");
-  return [...text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]).join("\n");
-}
-
-export interface TutorialRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** The project directory the tutorial built (sensors-release). */
-  project: string;
-}
-
-/** Runs the tutorial in bash (-e: any failing command stops it) from an empty directory. */
+/** Runs the tutorial in a fresh temp directory (removed when the test ends). */
 export function runTutorial(): TutorialRun {
-  const tmp = tempDir("bindery-tutorial-");
-  const result = spawnSync("bash", ["-euo", "pipefail", "-c", tutorialScript()], {
-    cwd: tmp,
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH,
-      HOME: tmp,
-      TMPDIR: tmp,
-      BINDERY_HOME: REPO,
-      GIT_AUTHOR_NAME: "bindery tests",
-      GIT_AUTHOR_EMAIL: "tests@example.org",
-      GIT_COMMITTER_NAME: "bindery tests",
-      GIT_COMMITTER_EMAIL: "tests@example.org",
-      GIT_CONFIG_NOSYSTEM: "1",
-      ...CANARIES,
-    },
-  });
-  const made = readdirSync(tmp).find((name) => name.startsWith("tmp."));
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, project: join(tmp, made ?? "", "sensors-release") };
+  return runTutorialIn(tempDir("bindery-tutorial-"));
 }
 
 let built: string | undefined;
 
-/** A fresh copy of the project the tutorial built (the tutorial runs once per test file). */
+/**
+ * A fresh copy of the project the tutorial built: built once for the whole run by the global
+ * setup, or, when that did not succeed, once per test file here (so the failure shows).
+ */
 export function releaseProject(): string {
+  built ??= inject("tutorialProject") ?? undefined;
   if (!built) {
     const run = runTutorial();
     expect(run.status, run.stderr).toBe(0);
