@@ -1,6 +1,6 @@
 /** `bindery release candidate | replay`: proving a published release from its public bytes. */
 import { Argument, type Command } from "commander";
-import { withExamples, withOutputOptions, withSettingsOptions } from "./common.js";
+import { collect, withExamples, withOutputOptions, withSettingsOptions } from "./common.js";
 import { plural } from "./format.js";
 import type { SettingOverrides } from "../config/settings.js";
 import { runCommand, type OutputFlags } from "./output.js";
@@ -12,6 +12,7 @@ interface CandidateFlags extends OutputFlags, SettingOverrides {
   plan: string;
   publishReport?: string;
   suiteReport?: string;
+  scope?: string[];
   output: string;
   skipPublicChecks?: boolean;
   allowFixture?: boolean;
@@ -28,6 +29,7 @@ export function registerRelease(program: Command): Command {
           .description("fetch the public bytes anonymously and check them against the plan: links, file sets at the tag's commit, every file's sha256 and size; exit 0 only when ready")
           .requiredOption("--plan <file>", "the plan that was published (hub_release_plan.json); embedded whole in the report")
           .option("--publish-report <file>", "the publish report (hub_publish_report.json): its tags must be the tags found")
+          .option("--scope <file>", "a scope decision (bindery scope accept) for a target bindery.yaml declares: its row shows as rescoped, never as passed (repeatable)", collect)
           .option("--suite-report <file>", "suite_report.json (bindery suite --execute): the metrics files the model's eval_metrics.json cites must be outputs it recorded, by sha256")
           .requiredOption("--output <file>", "where to write release_candidate_report.json")
           .option("--skip-public-checks", "make no request (only with --allow-fixture; the report is then never ready)")
@@ -43,13 +45,14 @@ export function registerRelease(program: Command): Command {
         import("../evidence/envelope.js"),
         import("../evidence/errors.js"),
       ]);
-      const { config, plan, publishReport, suiteReport, output, skipPublicChecks, allowFixture, json: _j, quiet: _q, ...overrides } = flags;
+      const { config, plan, publishReport, suiteReport, scope, output, skipPublicChecks, allowFixture, json: _j, quiet: _q, ...overrides } = flags;
       const settings = await resolveSettings(config, overrides);
       const report = await releaseCandidate({
         settings,
         planFile: plan,
         ...(publishReport ? { publishReportFile: publishReport } : {}),
         ...(suiteReport ? { suiteReportFile: suiteReport } : {}),
+        ...(scope ? { scopeFiles: scope } : {}),
         skipPublicChecks: skipPublicChecks ?? false,
         allowFixture: allowFixture ?? false,
       });
@@ -58,7 +61,7 @@ export function registerRelease(program: Command): Command {
       return {
         json: { ready: report.ready, report: identity, checks: report.checks, blockers: report.blockers },
         human: [
-          ...report.checks.map((c) => `${c.ok ? "OK  " : "FAIL"}  ${c.id}: ${c.detail}${c.issue_refs.length ? ` (${c.issue_refs.join(", ")})` : ""}`),
+          ...report.checks.map((c) => `${report.rescoped?.includes(c.id) ? "RESC" : c.ok ? "OK  " : "FAIL"}  ${c.id}: ${c.detail}${c.issue_refs.length ? ` (${c.issue_refs.join(", ")})` : ""}`),
           `${report.ready ? "READY" : "NOT READY"}  ${report.release.id} at ${report.release.tag}: ${plural(report.downloads.length, "file")} downloaded and hashed; report ${output}`,
         ],
         ...(report.ready

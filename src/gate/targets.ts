@@ -43,22 +43,32 @@ export async function readMetricRows(file: string): Promise<MetricRow[]> {
   return (JSON.parse(await readFile(file, "utf8")) as { rows?: MetricRow[] }).rows ?? [];
 }
 
-export async function targetRows(context: GateContext): Promise<GateRow[]> {
-  const targets = Object.entries(context.settings.targets);
-  if (targets.length === 0) return [rowOf(context, { id: "targets", status: "skipped", code: null, message: "bindery.yaml declares no targets.", files: [] })];
-  const file = join(context.settings.dirs.model, "eval_metrics.json");
-  const shown = context.show(file);
-  if (!existsSync(file)) return targets.map(([name]) => rowOf(context, { id: `target:${name}`, status: "failed", code: "MISSING_EVIDENCE", message: `${shown} does not exist, so target ${name} cannot be checked.`, files: [shown] }));
+/**
+ * One row per target of `targets` against the metrics in `file` (named `shown`), with the scope
+ * decisions applied: shared by the gate and the release candidate. The rows carry only the
+ * decisions' tracker references; callers add the config's.
+ */
+export async function evaluateTargets(targets: NonNullable<Config["targets"]>, file: string, shown: string, scope: readonly string[] = []): Promise<GateRow[]> {
+  const entries = Object.entries(targets);
+  const row = (r: Omit<GateRow, "ok" | "issue_refs">): GateRow => ({ ...r, ok: r.status !== "failed", issue_refs: [] });
+  if (!existsSync(file)) return entries.map(([name]) => row({ id: `target:${name}`, status: "failed", code: "MISSING_EVIDENCE", message: `${shown} does not exist, so target ${name} cannot be checked.`, files: [shown] }));
   const rows = await readMetricRows(file);
-  const decisions = await readScopeReports(context.options.scope ?? []);
+  const decisions = await readScopeReports(scope);
   const current = identityOfBytes("eval_metrics.json", await readFile(file));
-  return targets.map(([name, target]) => {
+  return entries.map(([name, target]) => {
     const { problems, met } = targetProblems(target, rows, shown);
     const id = `target:${name}`;
-    if (problems.length === 0) return rowOf(context, { id, status: "passed", code: null, message: `target ${name} is met: ${met.join(", ")}.`, files: [] });
-    const failed = rowOf(context, { id, status: "failed", code: problems[0]!.code, message: `target ${name}${target.description ? ` (${target.description})` : ""} is not met: ${problems.map((p) => p.text).join("; ")}.`, files: [shown] });
+    if (problems.length === 0) return row({ id, status: "passed", code: null, message: `target ${name} is met: ${met.join(", ")}.`, files: [] });
+    const failed = row({ id, status: "failed", code: problems[0]!.code, message: `target ${name}${target.description ? ` (${target.description})` : ""} is not met: ${problems.map((p) => p.text).join("; ")}.`, files: [shown] });
     return applyScope(failed, decisions, current, shown);
   });
+}
+
+export async function targetRows(context: GateContext): Promise<GateRow[]> {
+  if (Object.keys(context.settings.targets).length === 0) return [rowOf(context, { id: "targets", status: "skipped", code: null, message: "bindery.yaml declares no targets.", files: [] })];
+  const file = join(context.settings.dirs.model, "eval_metrics.json");
+  const rows = await evaluateTargets(context.settings.targets, file, context.show(file), context.options.scope ?? []);
+  return rows.map(({ ok: _ok, ...r }) => rowOf(context, r));
 }
 
 interface DemoFile {

@@ -21,6 +21,7 @@ export const candidateReport = defineReport({
     ready: z.boolean(),
     checks: z.array(checkRowSchema).describe("Readiness rows; issue_refs are tracker references from bindery.yaml"),
     blockers: z.array(z.string()),
+    rescoped: z.array(z.string()).optional().describe("The target rows a scope decision accepts (bindery scope accept): shown ok so they do not block, never passed"),
     release: z.object({ id: z.string(), version: z.string(), tag: z.string() }),
     plan: z.unknown().describe("The plan, embedded whole (the parsed hub_release_plan.json)"),
     plan_identity: identitySchema.describe("The plan file's identity; re-serializing `plan` must give these bytes"),

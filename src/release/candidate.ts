@@ -20,6 +20,7 @@ import { PAPER_FILES } from "../paper/schema.js";
 import { RUN_FILES } from "../training/schema.js";
 import { identitiesOf } from "../evidence/identity.js";
 import { bindModelEvalToSuite } from "../suite/bind-model.js";
+import { evaluateTargets } from "../gate/targets.js";
 
 export interface CandidateOptions {
   settings: ReleaseSettings;
@@ -27,6 +28,8 @@ export interface CandidateOptions {
   publishReportFile?: string;
   /** suite_report.json: the metrics files eval_metrics.json cites must be outputs it recorded. */
   suiteReportFile?: string;
+  /** Scope decisions (bindery scope accept) for the config's targets. */
+  scopeFiles?: readonly string[];
   /** Skip every request (allowed only with allowFixture; the report is then never ready). */
   skipPublicChecks?: boolean;
   allowFixture?: boolean;
@@ -97,6 +100,11 @@ export async function releaseCandidate(options: CandidateOptions): Promise<Candi
   const suite = options.suiteReportFile ? await bindModelEvalToSuite(options.suiteReportFile, s.dirs.model) : null;
   if (suite) row("suite", suite.findings.length === 0, suite.detail);
 
+  // The config's targets, with any accepted re-scope: a rescoped row does not block, and says it did not pass.
+  const targets = Object.keys(s.targets).length ? await evaluateTargets(s.targets, join(s.dirs.model, "eval_metrics.json"), `${s.dirs.model}/eval_metrics.json`, options.scopeFiles ?? []) : [];
+  for (const t of targets) row(t.id, t.ok, t.status === "rescoped" ? `rescoped, not passed: ${t.message}` : t.message);
+  const rescoped = targets.filter((t) => t.status === "rescoped").map((t) => t.id);
+
   const links: CandidateReport["links"] = [];
   const hub: CandidateReport["hub"] = [];
   const github: CandidateReport["github"] = [];
@@ -117,6 +125,7 @@ export async function releaseCandidate(options: CandidateOptions): Promise<Candi
       ready: decision.ok,
       checks: decision.checks,
       blockers: decision.blockers,
+      ...(rescoped.length ? { rescoped } : {}),
       release: { id: plan.release.id, version: plan.release.version, tag: plan.release.tag },
       plan: JSON.parse(planRead.bytes.toString("utf8")),
       plan_identity: planIdentity,

@@ -143,6 +143,15 @@ describe("bindery gate refuses broken input, naming the row, code and file", () 
     expect(row.message).toMatch(/^target first-release is not met \(accuracy:test is 0\.85\d+, below its minimum 0\.9\); re-scoped to first-release-relaxed by https:\/\/github\.com\/example\/sensors\/issues\/12: 0\.9 assumed the larger dataset$/);
     expect(rowsOf(rescoped).find((r) => r.id === "target:first-release-relaxed")).toMatchObject({ status: "passed" });
 
+    // The candidate shows the same row as rescoped: it does not block, and it does not pass.
+    expect((await bindery(["hub", "plan", "--offline", "--output", "plan.json"], { cwd: project })).code).toBe(0);
+    const candidate = await bindery(["release", "candidate", "--plan", "plan.json", "--output", "candidate.json", "--skip-public-checks", "--allow-fixture", "--scope", "scope_decision.json"], { cwd: project });
+    expect(candidate.stdout).toMatch(/^RESC {2}target:first-release: rescoped, not passed: target first-release is not met/m);
+    const report = JSON.parse(readFileSync(join(project, "candidate.json"), "utf8"));
+    expect(report.rescoped).toEqual(["target:first-release"]);
+    expect(report.checks.find((c: { id: string }) => c.id === "target:first-release")).toMatchObject({ ok: true, detail: expect.stringMatching(/^rescoped, not passed: /) });
+    expect(report.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { id: string }) => c.id)).toEqual(["public-checks"]);
+
     // The metrics change: the decision was made for other numbers.
     const metrics = join(project, "release/model/eval_metrics.json");
     writeFileSync(metrics, `${readFileSync(metrics, "utf8")}\n`);

@@ -62,6 +62,7 @@ describe("bindery release candidate", () => {
       "plan",
       "publish-report",
       "evidence",
+      "target:first-release",
       "link:hub:model",
       "tag:hub:model",
       "files:hub:model",
