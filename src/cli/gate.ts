@@ -9,6 +9,7 @@ interface GateFlags extends OutputFlags {
   output: string;
   junit?: string;
   goldenDemo?: string;
+  goldenIndex?: string;
   evidenceDir?: string;
   replayReport?: string;
   pack?: boolean;
@@ -30,6 +31,7 @@ export function registerGate(program: Command): void {
         .option("--stage <stage>", "pr, release or published", "pr")
         .option("--output <file>", "where to write the report", "release_gate_report.json")
         .option("--junit <file>", "also write JUnit XML: one test case per check, a failure for each failing one")
+        .option("--golden-index <url-or-file>", "release stage, PATCH versions: the release index; the previous release of the same MAJOR.MINOR's published demo outputs must equal this one's")
         .option("--golden-demo <dir>", "release stage, PATCH versions: the previous release's demo package, whose outputs this one's must equal")
         .option("--evidence-dir <dir>", "published stage: where the plan, publish, candidate and publication reports are (default: evidence/ beside bindery.yaml)")
         .option("--replay-report <file>", "published stage: the replay report (default: replay/clean_machine_demo_report.json beside bindery.yaml)")
@@ -59,6 +61,7 @@ export function registerGate(program: Command): void {
         stage: flags.stage as (typeof STAGES)[number],
         ...(flags.config ? { config: flags.config } : {}),
         ...(flags.goldenDemo ? { goldenDemo: flags.goldenDemo } : {}),
+        ...(flags.goldenIndex ? { goldenIndex: flags.goldenIndex } : {}),
         ...(flags.evidenceDir ? { evidenceDir: flags.evidenceDir } : {}),
         ...(flags.replayReport ? { replayReport: flags.replayReport } : {}),
         ...(flags.pack ? { pack: true } : {}),

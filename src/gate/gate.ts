@@ -37,6 +37,8 @@ export interface GateOptions {
   limits?: PlatformLimits;
   /** The previous release's demo package, for a PATCH version's golden row. */
   goldenDemo?: string;
+  /** The release index (URL or file): the previous release's published demo manifest, for the golden row. */
+  goldenIndex?: string;
   /** Where the published stage finds the plan, publish, candidate and publication reports (default: evidence/ beside the config). */
   evidenceDir?: string;
   /** The replay report (default: replay/clean_machine_demo_report.json beside the config). */

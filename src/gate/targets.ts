@@ -76,9 +76,39 @@ interface DemoFile {
   file: { path: string; sha256: string; size: number } | null;
 }
 
+type DemoManifest = { input_files: DemoFile[]; output_files: DemoFile[] };
+
 async function demoFiles(dir: string): Promise<{ inputs: DemoFile[]; outputs: DemoFile[] }> {
-  const manifest = JSON.parse(await readFile(join(dir, "terminal_demo_manifest.json"), "utf8")) as { input_files: DemoFile[]; output_files: DemoFile[] };
+  const manifest = JSON.parse(await readFile(join(dir, "terminal_demo_manifest.json"), "utf8")) as DemoManifest;
   return { inputs: manifest.input_files, outputs: manifest.output_files };
+}
+
+/**
+ * The previous release's demo, from the release index: the newest release of the same MAJOR.MINOR
+ * older than `version` that is not yanked, and its published terminal_demo_manifest.json.
+ */
+async function previousFromIndex(source: string, version: string): Promise<{ label: string; files: { inputs: DemoFile[]; outputs: DemoFile[] } }> {
+  const [{ loadIndex }, { compareVersions }, { parseVersion }, { retryingFetch, retryPolicyFromEnv }, { BinderyError }] = await Promise.all([
+    import("../versioning/index-source.js"),
+    import("../versioning/compare.js"),
+    import("../versioning/pins.js"),
+    import("../hub/http.js"),
+    import("../evidence/errors.js"),
+  ]);
+  const index = await loadIndex(source);
+  const now = parseVersion(version);
+  const previous = index.releases
+    .filter((e) => !e.yanked && e.demo_manifest_url)
+    .filter((e) => {
+      const v = parseVersion(e.model_version);
+      return v.major === now.major && v.minor === now.minor && compareVersions(v, now) < 0;
+    })
+    .at(-1);
+  if (!previous) throw new BinderyError("MISSING_EVIDENCE", `the index ${source} has no earlier ${now.major}.${now.minor} release (not yanked) with a published demo manifest to compare with.`, { exitCode: 1 });
+  const response = await retryingFetch(retryPolicyFromEnv()).fetch(previous.demo_manifest_url!, { redirect: "follow" });
+  if (!response.ok) throw new BinderyError("REMOTE_UNAVAILABLE", `${previous.demo_manifest_url} answered HTTP ${response.status}.`);
+  const manifest = (await response.json()) as DemoManifest;
+  return { label: `${previous.release_id} (${previous.demo_manifest_url})`, files: { inputs: manifest.input_files, outputs: manifest.output_files } };
 }
 
 /** Names whose bytes differ between two sets of demo files (a name on one side only differs too). */
@@ -90,22 +120,25 @@ function differing(a: readonly DemoFile[], b: readonly DemoFile[]): string[] {
 export async function goldenRow(context: GateContext, patch: boolean): Promise<GateRow> {
   const id = "golden";
   if (!patch) return rowOf(context, { id, status: "skipped", code: null, message: `${context.settings.version} is not a PATCH release: its outputs may change.`, files: [] });
-  const previous = context.options.goldenDemo;
+  const { goldenDemo, goldenIndex } = context.options;
   const demo = context.settings.dirs.demo;
-  if (!previous) {
-    return rowOf(context, { id, status: "failed", code: "MISSING_EVIDENCE", message: `${context.settings.version} is a PATCH release, which must not change outputs on a fixed input: pass --golden-demo with the previous release's demo package to compare.`, files: [] });
+  if (!goldenDemo && !goldenIndex) {
+    return rowOf(context, { id, status: "failed", code: "MISSING_EVIDENCE", message: `${context.settings.version} is a PATCH release, which must not change outputs on a fixed input: pass --golden-index (the release index) or --golden-demo (the previous release's demo package) to compare.`, files: [] });
   }
   try {
-    const [now, before] = await Promise.all([demoFiles(demo), demoFiles(resolve(context.options.cwd ?? process.cwd(), previous))]);
+    const previous = goldenDemo
+      ? { label: goldenDemo, files: await demoFiles(resolve(context.options.cwd ?? process.cwd(), goldenDemo)) }
+      : await previousFromIndex(goldenIndex!, context.settings.version);
+    const [now, before] = [await demoFiles(demo), previous.files];
     const inputs = differing(now.inputs, before.inputs);
     if (inputs.length > 0) return rowOf(context, { id, status: "failed", code: "DISAGREEMENT", message: `the demo's inputs differ from the previous release's (${inputs.join(", ")}), so its outputs cannot be compared on a fixed input.`, files: [context.show(join(demo, "terminal_demo_manifest.json"))] });
     const outputs = differing(now.outputs, before.outputs);
     if (outputs.length > 0) {
       return rowOf(context, { id, status: "failed", code: "DISAGREEMENT", message: `a PATCH release changed the demo's outputs on the same inputs: ${outputs.join(", ")} differ from the previous release's.`, files: outputs.map((n) => context.show(join(demo, now.outputs.find((f) => f.name === n)?.file?.path ?? "terminal_demo_manifest.json"))) });
     }
-    return rowOf(context, { id, status: "passed", code: null, message: `the demo's ${now.outputs.length} outputs equal the previous release's, byte for byte, on the same inputs.`, files: [] });
+    return rowOf(context, { id, status: "passed", code: null, message: `the demo's ${now.outputs.length} outputs equal the previous release's (${previous.label}), byte for byte, on the same inputs.`, files: [] });
   } catch (error) {
-    return rowOf(context, { id, status: "failed", code: "INPUT_NOT_FOUND", message: `the demo manifests could not be read: ${(error as Error).message}`, files: [context.show(join(demo, "terminal_demo_manifest.json"))] });
+    return rowOf(context, { id, status: "failed", code: (error as { code?: string }).code ?? "INPUT_NOT_FOUND", message: `the demo manifests could not be compared: ${(error as Error).message}`, files: [context.show(join(demo, "terminal_demo_manifest.json"))] });
   }
 }
 

@@ -30,6 +30,7 @@ export async function entryOfRelease(options: { modelDir: string; planFile: stri
       hint: "Add the release from the model package the plan was made from.",
     });
   }
+  const demo = plan.entries.find((e) => e.source.root === "demo" && e.source.path === "terminal_demo_manifest.json");
   const pin = parsePin(plan.release.id);
   const version = formatVersion(parseVersion(plan.release.version));
   const manifestUrl = published.url;
@@ -42,6 +43,7 @@ export async function entryOfRelease(options: { modelDir: string; planFile: stri
       manifest_url: manifestUrl,
       artifact_base_url: manifestUrl.slice(0, manifestUrl.length - MANIFEST_FILE.length),
       tag: plan.release.tag,
+      demo_manifest_url: demo?.url ?? null,
       added_at: options.date,
       yanked: false,
       yanked_reason: null,

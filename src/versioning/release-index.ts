@@ -29,6 +29,7 @@ export const indexEntrySchema = z.object({
   manifest_url: httpUrl.describe("Where the release's manifest.json is published"),
   artifact_base_url: httpUrl.nullable().describe("The URL the manifest's paths are relative to (default: manifest_url's directory)"),
   tag: z.string().nullable().describe("The release tag on the Hub"),
+  demo_manifest_url: httpUrl.nullable().optional().describe("Where the release's terminal_demo_manifest.json is published: a PATCH release's demo outputs are compared with it (bindery gate)"),
   added_at: day.describe("When the release was added to the index"),
   yanked: z.boolean(),
   yanked_reason: z.string().nullable(),

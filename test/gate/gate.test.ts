@@ -7,7 +7,9 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { bindery, type CliResult } from "../support/cli.js";
 import { PLATFORM_LIMITS, runGate, startEmulators, writeChecksums, type Emulators } from "../support/lib.js";
 import { proveRelease, releaseProject } from "../support/release.js";
@@ -165,14 +167,24 @@ describe("bindery gate refuses broken input, naming the row, code and file", () 
     const config = join(project, "bindery.yaml");
     writeFileSync(config, readFileSync(config, "utf8").replace("version: 0.1.0 }", "version: 0.1.1 }"));
     const golden = async (extra: string[]) => rowsOf(await gate(project, "release", extra)).find((r) => r.id === "golden")!;
-    expect(await golden([])).toMatchObject({ status: "failed", code: "MISSING_EVIDENCE", message: expect.stringMatching(/^0\.1\.1 is a PATCH release, which must not change outputs on a fixed input: pass --golden-demo/) });
+    expect(await golden([])).toMatchObject({ status: "failed", code: "MISSING_EVIDENCE", message: expect.stringMatching(/^0\.1\.1 is a PATCH release, which must not change outputs on a fixed input: pass --golden-index \(the release index\) or --golden-demo/) });
     cpSync(join(project, "release/demo"), join(project, "previous-demo"), { recursive: true });
-    expect(await golden(["--golden-demo", "previous-demo"])).toMatchObject({ status: "passed", message: "the demo's 1 outputs equal the previous release's, byte for byte, on the same inputs." });
+    expect(await golden(["--golden-demo", "previous-demo"])).toMatchObject({ status: "passed", message: "the demo's 1 outputs equal the previous release's (previous-demo), byte for byte, on the same inputs." });
+
+    // The same from the release index: the previous 0.1.x release's published demo manifest.
+    const server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(readFileSync(join(project, "previous-demo/terminal_demo_manifest.json"))));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/terminal_demo_manifest.json`;
+    const entry = (version: string, n: number, demo: string | null) => ({ model_version: version, release_id: `sensors-v${version}-r1`, model_id: String(n).repeat(64), manifest_url: "https://hub.example/m/manifest.json", artifact_base_url: null, tag: `v${version}`, demo_manifest_url: demo, added_at: "2026-01-01", yanked: false, yanked_reason: null, yanked_at: null, upgrade_to: null });
+    writeFileSync(join(project, "index.json"), JSON.stringify({ schema_version: "1.0.0", generated_by: "bindery index", name: "sensors", releases: [entry("0.0.9", 1, "https://hub.example/never"), entry("0.1.0", 2, url)] }));
+    expect(await golden(["--golden-index", "index.json"])).toMatchObject({ status: "passed", message: `the demo's 1 outputs equal the previous release's (sensors-v0.1.0-r1 (${url})), byte for byte, on the same inputs.` });
     const manifest = join(project, "previous-demo/terminal_demo_manifest.json");
     const doc = JSON.parse(readFileSync(manifest, "utf8"));
     doc.output_files[0].file.sha256 = "0".repeat(64);
     writeFileSync(manifest, JSON.stringify(doc));
     expect(await golden(["--golden-demo", "previous-demo"])).toMatchObject({ status: "failed", code: "DISAGREEMENT", files: ["release/demo/outputs/predictions.jsonl"] });
+    expect(await golden(["--golden-index", "index.json"])).toMatchObject({ status: "failed", code: "DISAGREEMENT", files: ["release/demo/outputs/predictions.jsonl"] });
     doc.input_files[0].file.sha256 = "0".repeat(64);
     writeFileSync(manifest, JSON.stringify(doc));
     expect(await golden(["--golden-demo", "previous-demo"])).toMatchObject({ status: "failed", code: "DISAGREEMENT", message: expect.stringMatching(/the demo's inputs differ from the previous release's \(requests\)/) });
