@@ -36,3 +36,36 @@ export function withSettingsOptions(command: Command): Command {
     .option("--paper-url <url>", "paper_url")
     .option("--issue-ref <id=ref>", "add to issue_refs (repeatable)", collect);
 }
+
+/** The flags that name the signer a release's signatures must come from (over bindery.yaml's signing). */
+export interface SignerFlags {
+  signerIdentity?: string;
+  signerIssuer?: string;
+  signerIdentityRegexp?: boolean;
+  signerKey?: string;
+  trustedRoot?: string;
+}
+
+export function withSignerOptions(command: Command, when = ""): Command {
+  return command
+    .option("--signer-identity <id>", `${when}who must have signed the evidence (overrides signing.identity in bindery.yaml)`)
+    .option("--signer-issuer <url>", `${when}the OIDC issuer of that identity (overrides signing.issuer)`)
+    .option("--signer-identity-regexp", `${when}match --signer-identity as a regular expression over the whole identity`)
+    .option("--signer-key <public.pem>", `${when}key-pair signatures: the public key that must have signed them`)
+    .option("--trusted-root <file>", `${when}verify against this trusted_root.json instead of the public-good root bindery ships`);
+}
+
+/** The signer the flags name (the key file read), to put over the config's. */
+export async function signerFromFlags(flags: SignerFlags): Promise<import("../release/audit-signatures.js").ExpectedSigner> {
+  const [{ readFile }, { inputError }] = await Promise.all([import("node:fs/promises"), import("../evidence/errors.js")]);
+  const publicKey = flags.signerKey === undefined ? undefined : await readFile(flags.signerKey, "utf8").catch((error: unknown) => {
+    throw inputError(error, flags.signerKey!, "public key");
+  });
+  return {
+    ...(flags.signerIdentity ? { identity: flags.signerIdentity } : {}),
+    ...(flags.signerIssuer ? { issuer: flags.signerIssuer } : {}),
+    ...(flags.signerIdentityRegexp ? { identityRegexp: true } : {}),
+    ...(publicKey !== undefined ? { publicKey } : {}),
+    ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
+  };
+}

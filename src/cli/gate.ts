@@ -1,9 +1,9 @@
 /** `bindery gate`: go or no-go for a stage of a release, where CI shows it. */
 import type { Command } from "commander";
-import { collect, withExamples, withOutputOptions } from "./common.js";
+import { collect, signerFromFlags, withExamples, withOutputOptions, withSignerOptions, type SignerFlags } from "./common.js";
 import { runCommand, type OutputFlags } from "./output.js";
 
-interface GateFlags extends OutputFlags {
+interface GateFlags extends OutputFlags, SignerFlags {
   config?: string;
   stage: string;
   output: string;
@@ -15,33 +15,28 @@ interface GateFlags extends OutputFlags {
   pack?: boolean;
   scope?: string[];
   suiteReport?: string;
-  signerIdentity?: string;
-  signerIssuer?: string;
-  signerKey?: string;
-  trustedRoot?: string;
 }
 
 export function registerGate(program: Command): void {
   withExamples(
     withOutputOptions(
-      program
-        .command("gate")
-        .description("run the checks a stage of a release needs and write release_gate_report.json: pr (config, changelog, pack, each package, the plan), release (+ the release set, targets, golden outputs for a PATCH), published (+ evidence bound and re-verified, signatures); exit 0 only when every row is ok")
-        .option("--config <file>", "bindery.yaml (default: ./bindery.yaml)")
-        .option("--stage <stage>", "pr, release or published", "pr")
-        .option("--output <file>", "where to write the report", "release_gate_report.json")
-        .option("--junit <file>", "also write JUnit XML: one test case per check, a failure for each failing one")
-        .option("--golden-index <url-or-file>", "release stage, PATCH versions: the release index; the previous release of the same MAJOR.MINOR's published demo outputs must equal this one's")
-        .option("--golden-demo <dir>", "release stage, PATCH versions: the previous release's demo package, whose outputs this one's must equal")
-        .option("--evidence-dir <dir>", "published stage: where the plan, publish, candidate and publication reports are (default: evidence/ beside bindery.yaml)")
-        .option("--replay-report <file>", "published stage: the replay report (default: replay/clean_machine_demo_report.json beside bindery.yaml)")
-        .option("--pack", "check the npm package even when package.json is private or absent")
-        .option("--suite-report <file>", "a bindery suite --execute report: every step must have passed (the suite row)")
-        .option("--scope <file>", "release stage: a scope decision (bindery scope accept); its target shows as rescoped while the decision matches its report (repeatable)", collect)
-        .option("--signer-identity <id>", "published stage: who must have signed the evidence (overrides signing.identity)")
-        .option("--signer-issuer <url>", "published stage: its OIDC issuer (overrides signing.issuer)")
-        .option("--signer-key <public.pem>", "published stage: key-pair signatures: the public key that must have signed them")
-        .option("--trusted-root <file>", "published stage: verify against this trusted_root.json instead of the public-good root"),
+      withSignerOptions(
+        program
+          .command("gate")
+          .description("run the checks a stage of a release needs and write release_gate_report.json: pr (config, changelog, pack, each package, the plan), release (+ the release set, targets, golden outputs for a PATCH), published (+ evidence bound and re-verified, signatures); exit 0 only when every row is ok")
+          .option("--config <file>", "bindery.yaml (default: ./bindery.yaml)")
+          .option("--stage <stage>", "pr, release or published", "pr")
+          .option("--output <file>", "where to write the report", "release_gate_report.json")
+          .option("--junit <file>", "also write JUnit XML: one test case per check, a failure for each failing one")
+          .option("--golden-index <url-or-file>", "release stage, PATCH versions: the release index; the previous release of the same MAJOR.MINOR's published demo outputs must equal this one's")
+          .option("--golden-demo <dir>", "release stage, PATCH versions: the previous release's demo package, whose outputs this one's must equal")
+          .option("--evidence-dir <dir>", "published stage: where the plan, publish, candidate and publication reports are (default: evidence/ beside bindery.yaml)")
+          .option("--replay-report <file>", "published stage: the replay report (default: replay/clean_machine_demo_report.json beside bindery.yaml)")
+          .option("--pack", "check the npm package even when package.json is private or absent")
+          .option("--suite-report <file>", "a bindery suite --execute report: every step must have passed (the suite row)")
+          .option("--scope <file>", "release stage: a scope decision (bindery scope accept); its target shows as rescoped while the decision matches its report (repeatable)", collect),
+        "published stage: ",
+      ),
     ),
     ["bindery gate --stage pr", "bindery gate --stage release --junit gate.xml", "bindery gate --stage published --json"],
   ).action(async (flags: GateFlags) => {
@@ -55,7 +50,6 @@ export function registerGate(program: Command): void {
         import("../evidence/errors.js"),
         import("node:fs/promises"),
       ]);
-      const [{ readFile }, { inputError }] = await Promise.all([import("node:fs/promises"), import("../evidence/errors.js")]);
       if (!(STAGES as readonly string[]).includes(flags.stage)) throw new BinderyError("USAGE", `--stage must be one of ${STAGES.join(", ")}, not ${JSON.stringify(flags.stage)}.`);
       const report = await runGate({
         stage: flags.stage as (typeof STAGES)[number],
@@ -67,12 +61,7 @@ export function registerGate(program: Command): void {
         ...(flags.pack ? { pack: true } : {}),
         ...(flags.scope ? { scope: flags.scope } : {}),
         ...(flags.suiteReport ? { suiteReport: flags.suiteReport } : {}),
-        signer: {
-          ...(flags.signerIdentity ? { identity: flags.signerIdentity } : {}),
-          ...(flags.signerIssuer ? { issuer: flags.signerIssuer } : {}),
-          ...(flags.signerKey ? { publicKey: await readFile(flags.signerKey, "utf8").catch((error: unknown) => { throw inputError(error, flags.signerKey!, "public key"); }) } : {}),
-          ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
-        },
+        signer: await signerFromFlags(flags),
       });
       const identity = await writeReport(flags.output, report, GATE_REPORT_FILE);
       if (flags.junit) await writeFileAtomic(flags.junit, junitXml(report));

@@ -1,6 +1,6 @@
 /** `bindery release candidate | replay`: proving a published release from its public bytes. */
 import { Argument, type Command } from "commander";
-import { collect, withExamples, withOutputOptions, withSettingsOptions } from "./common.js";
+import { collect, signerFromFlags, withExamples, withOutputOptions, withSettingsOptions, withSignerOptions, type SignerFlags } from "./common.js";
 import { plural } from "./format.js";
 import type { SettingOverrides } from "../config/settings.js";
 import { runCommand, type OutputFlags } from "./output.js";
@@ -189,17 +189,14 @@ export function registerRelease(program: Command): Command {
   });
   withExamples(
     withOutputOptions(
-      release
-        .command("audit")
-        .description("the auditor's check, from the publication report alone: fetch the evidence it binds, check the binding chain, re-check the public file sets and every file's bytes anonymously")
-        .requiredOption("--publication <url|file>", "publication_evidence_report.json: its URL in the evidence release, or a file")
-        .option("--output <file>", "also write the audit as a report (release_audit_report.json)")
-        .option("--config <file>", "bindery.yaml: its signing section names the expected signer (default: ./bindery.yaml when present)")
-        .option("--signer-identity <id>", "the identity that must have signed signatures.json's bundles (overrides signing.identity)")
-        .option("--signer-issuer <url>", "its OIDC issuer (overrides signing.issuer)")
-        .option("--signer-identity-regexp", "match --signer-identity as a regular expression over the whole identity")
-        .option("--signer-key <public.pem>", "key-pair signatures: the public key that must have signed them")
-        .option("--trusted-root <file>", "verify against this trusted_root.json instead of the public-good root bindery ships"),
+      withSignerOptions(
+        release
+          .command("audit")
+          .description("the auditor's check, from the publication report alone: fetch the evidence it binds, check the binding chain, re-check the public file sets and every file's bytes anonymously")
+          .requiredOption("--publication <url|file>", "publication_evidence_report.json: its URL in the evidence release, or a file")
+          .option("--output <file>", "also write the audit as a report (release_audit_report.json)")
+          .option("--config <file>", "bindery.yaml: its signing section names the expected signer (default: ./bindery.yaml when present)"),
+      ),
     ),
     ["bindery release audit --publication https://github.com/OWNER/REPO/releases/download/v0.1.0-evidence/publication_evidence_report.json"],
   ).action(async (flags: AuditFlags) => {
@@ -211,28 +208,9 @@ export function registerRelease(program: Command): Command {
         import("../release/replay.js"),
       ]);
       const { findingLine } = await import("./output.js");
-      const { loadConfig } = await import("../config/config.js");
-      const { inputError } = await import("../evidence/errors.js");
-      const { readFile } = await import("node:fs/promises");
-      const { dirname, resolve } = await import("node:path");
-      const loaded = await loadConfig(flags.config);
-      const signing = loaded?.config.signing;
-      const signerKey = flags.signerKey ? await readFile(flags.signerKey, "utf8").catch((error: unknown) => {
-        throw inputError(error, flags.signerKey!, "public key");
-      }) : undefined;
-      const trustedRoot = flags.trustedRoot ?? (signing?.trusted_root && loaded ? resolve(dirname(loaded.file), signing.trusted_root) : undefined);
-      const identity = flags.signerIdentity ?? signing?.identity;
-      const issuer = flags.signerIssuer ?? signing?.issuer;
-      const report = await auditPublication({
-        publication: flags.publication,
-        signer: {
-          ...(signerKey ? { publicKey: signerKey } : {}),
-          ...(identity ? { identity } : {}),
-          ...(issuer ? { issuer } : {}),
-          identityRegexp: flags.signerIdentityRegexp ?? signing?.identity_regexp ?? false,
-          ...(trustedRoot ? { trustedRoot } : {}),
-        },
-      });
+      const [{ loadConfig }, { signerFromConfig }] = await Promise.all([import("../config/config.js"), import("../release/audit-signatures.js")]);
+      const signer = { ...signerFromConfig(await loadConfig(flags.config)), ...(await signerFromFlags(flags)) };
+      const report = await auditPublication({ publication: flags.publication, signer });
       const findings = report.findings.map(storedFinding);
       if (flags.output) await writeReport(flags.output, report, "release_audit_report.json");
       return {
@@ -258,15 +236,10 @@ interface BumpFlags extends OutputFlags {
   dryRun?: boolean;
 }
 
-interface AuditFlags extends OutputFlags {
+interface AuditFlags extends OutputFlags, SignerFlags {
   publication: string;
   output?: string;
   config?: string;
-  signerIdentity?: string;
-  signerIssuer?: string;
-  signerIdentityRegexp?: boolean;
-  signerKey?: string;
-  trustedRoot?: string;
 }
 
 interface PublicationFlags extends OutputFlags {

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { canonicalJson } from "../evidence/canonical-json.js";
 import { readReport } from "../evidence/envelope.js";
 import { BinderyError, inputError } from "../evidence/errors.js";
-import { auditSignatures } from "../release/audit-signatures.js";
+import { auditSignatures, signerFromConfig } from "../release/audit-signatures.js";
 import { EVIDENCE_NAMES, publicationReport, releasePublication } from "../release/publication.js";
 import { publicationSet, SIGNATURES_FILE } from "../signing/signatures.js";
 import { findingsRow, rowOf, type GateContext } from "./gate.js";
@@ -64,12 +64,7 @@ async function signaturesRow(context: GateContext, dir: string, files: { plan: s
       throw inputError(error, file);
     });
   };
-  const signing = context.loaded.config.signing;
-  const signer = {
-    ...(signing ? { identity: signing.identity, issuer: signing.issuer, identityRegexp: signing.identity_regexp ?? false } : {}),
-    ...(signing?.trusted_root ? { trustedRoot: resolve(context.base, signing.trusted_root) } : {}),
-    ...context.options.signer,
-  };
+  const signer = { ...signerFromConfig(context.loaded), ...context.options.signer };
   const result = await auditSignatures(origin, signer, read);
   const who = signer.publicKey ? "the given public key" : `${signer.identity} (${signer.issuer})`;
   return findingsRow(context, "signatures", result.findings, `${result.verified} signatures verify offline, signed by ${who}.`, (label) => context.show(join(signatures, label)));

@@ -4,6 +4,8 @@
  * the bundle), and verified offline against the signer the auditor expects: an identity and OIDC
  * issuer (keyless), or a public key. The signer that signatures.json names is never trusted.
  */
+import { dirname, resolve } from "node:path";
+import type { LoadedConfig } from "../config/config.js";
 import { parseArtifact, parseJson } from "../evidence/artifact.js";
 import { isBinderyError, type Finding } from "../evidence/errors.js";
 import { identityOfBytes } from "../evidence/identity.js";
@@ -17,6 +19,18 @@ export interface ExpectedSigner {
   trustedRoot?: string;
   /** A PEM public key: key-pair signatures. */
   publicKey?: string;
+}
+
+/** The expected signer `bindery.yaml` names (its signing section; a trusted root relative to the file). */
+export function signerFromConfig(loaded: LoadedConfig | undefined): ExpectedSigner {
+  const signing = loaded?.config.signing;
+  if (!signing) return {};
+  return {
+    identity: signing.identity,
+    issuer: signing.issuer,
+    identityRegexp: signing.identity_regexp ?? false,
+    ...(signing.trusted_root ? { trustedRoot: resolve(dirname(loaded.file), signing.trusted_root) } : {}),
+  };
 }
 
 export interface SignatureAudit {
